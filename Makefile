@@ -1,0 +1,46 @@
+# chunkcli — two commands on a fresh machine: `make demo` and `make test`.
+# torch is installed FIRST from the local CPU wheel (torch==2.13.0); otherwise a dependency
+# would pull the multi-GB CUDA build. hnswlib compiles for this CPU: never reuse a cached wheel.
+
+PY ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DATA ?= ../shared/data
+DEMO_DB ?= demo/chunks.db
+
+.PHONY: install demo test test-fast bench man train-segmenter clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q torch==2.13.0
+	$(BIN)/python -m pip install -q --no-cache-dir hnswlib==0.8.0
+	$(BIN)/python -m pip install -q -e ".[test,bench]"
+	touch $(STAMP)
+
+demo: install
+	rm -rf demo && mkdir -p demo
+	$(BIN)/chunkcli index fixtures --db $(DEMO_DB)
+	$(BIN)/chunkcli query "how are chunks stored and searched" --db $(DEMO_DB) -k 3
+	$(BIN)/chunkcli select "what happens to a corrupt PDF" --db $(DEMO_DB) --budget 200
+
+test: install
+	$(BIN)/python -m pytest -q
+
+test-fast: install
+	$(BIN)/python -m pytest -q -m "not real_model"
+
+bench: install
+	$(BIN)/python -m bench --data $(DATA)
+
+man: install
+	$(BIN)/python -m chunkcli.manpage > man/chunkcli.1
+
+train-segmenter: install
+	$(BIN)/python -m chunkcli.train.punct --data $(DATA)/seg
+
+clean:
+	rm -rf demo .pytest_cache .hypothesis build *.egg-info

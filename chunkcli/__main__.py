@@ -1,0 +1,3 @@
+from chunkcli.cli import main
+
+main()

@@ -1,0 +1,53 @@
+"""The command line: a thin Typer layer over the library (options → library calls → JSONL)."""
+
+from __future__ import annotations
+
+import importlib
+
+import typer
+
+from .. import __version__
+
+app = typer.Typer(
+    name="chunkcli",
+    help="Turn documents into traceable, retrieval-ready chunks: extract | segment | index, then "
+         "query, select and export. Data (JSONL) on stdout; messages on stderr.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+# Command modules register themselves on `app`; each is optional so the CLI keeps working
+# while a command is being developed in its own module.
+COMMAND_MODULES = ("extract", "segment", "store", "search", "evaluate", "train")
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(__version__)
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
+) -> None:
+    """chunkcli: documents → chunks → SQLite + HNSW, composable in Unix pipelines."""
+
+
+def _load_commands() -> None:
+    for name in COMMAND_MODULES:
+        try:
+            importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__name__}.{name}":
+                raise
+
+
+_load_commands()
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,60 @@
+"""Plain text, Markdown and source code: decoded, otherwise unchanged, so offsets point into the file."""
+
+from __future__ import annotations
+
+import codecs
+from typing import Callable
+
+from ..errors import InputError
+from ..inputs import InputItem
+from ..records import Document
+from .base import ExtractOptions, register
+
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
+         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+def decode(source: str, data: bytes, warn: Callable[[str], None]) -> str:
+    """UTF-8 (BOM aware) first; then a detected legacy encoding, with a warning."""
+    for bom, enc in _BOMS:
+        if data.startswith(bom):
+            return _strict(source, data, enc)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        first_bad = exc.start
+    guess = _guess_encoding(data)
+    if guess is None:
+        raise InputError(source, f"undecodable bytes: not UTF-8 (invalid byte at offset {first_bad}) "
+                                 "and no other encoding fits")
+    warn(f"{source}: not UTF-8; decoded as {guess}")
+    return _strict(source, data, guess)
+
+
+def _strict(source: str, data: bytes, enc: str) -> str:
+    try:
+        return data.decode(enc)
+    except UnicodeDecodeError as exc:
+        raise InputError(source, f"undecodable bytes for {enc} at offset {exc.start}") from None
+
+
+def _guess_encoding(data: bytes) -> str | None:
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None or best.encoding in ("utf_8", "ascii"):
+        return None
+    return best.encoding
+
+
+@register("text", "markdown", "code")
+def extract_text(item: InputItem, data: bytes, opts: ExtractOptions, warn: Callable[[str], None]) -> Document:
+    from .detect import detect_format
+
+    text = decode(item.source, data, warn)
+    fmt, lang = detect_format(item, data[:512])
+    fmt = opts.format or (fmt if fmt in ("markdown", "code") else "text")
+    lang = opts.lang or lang
+    if not text.strip():
+        raise InputError(item.source, "empty (no text)")
+    return Document(source=item.source, text=text, format=fmt, lang=lang)

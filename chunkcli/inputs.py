@@ -1,0 +1,142 @@
+"""Where inputs come from: files, directories, stdin, and --files-from lists.
+
+Directories are walked in a stable (sorted) order, skipping hidden and VCS
+folders, honouring `.gitignore` files and `--exclude` globs, and never following
+a symlink into a loop. Binary files are recognised by content, not by name.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Callable, Iterable, Iterator, Sequence
+
+from .errors import InputError
+
+SKIP_DIRS = {".git", ".hg", ".svn", "__pycache__", "node_modules", ".venv", "venv", ".tox", ".mypy_cache"}
+SNIFF_BYTES = 8192
+
+
+@dataclass(frozen=True)
+class InputItem:
+    """One input: `source` names it in records and error lines; `read` returns its bytes."""
+
+    source: str
+    read: Callable[[], bytes]
+    path: Path | None = None  # None for stdin and URLs
+
+    @property
+    def suffix(self) -> str:
+        return (self.path.suffix if self.path else Path(self.source).suffix).lower()
+
+
+def looks_binary(head: bytes) -> bool:
+    """NUL bytes in the first block mark a binary file (as git and grep decide), unless it is
+    a UTF-16/32 text with a BOM or a PDF (which extractors handle)."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff", b"%PDF-")):
+        return False
+    return b"\0" in head[:SNIFF_BYTES]
+
+
+def iter_inputs(
+    paths: Sequence[str],
+    files_from: str | None = None,
+    null: bool = False,
+    exclude: Sequence[str] = (),
+    stdin: IO[bytes] | None = None,
+    on_error: Callable[[InputError], None] | None = None,
+) -> Iterator[InputItem]:
+    """Expand the command line into input items; a missing path is reported and skipped."""
+    stdin = stdin if stdin is not None else sys.stdin.buffer
+    for raw in _listed(paths, files_from, null, stdin):
+        if raw == "-":
+            data = stdin.read()
+            yield InputItem("-", lambda d=data: d)
+            continue
+        if raw.startswith(("http://", "https://")):
+            yield InputItem(raw, lambda u=raw: _fetch_url(u))
+            continue
+        path = Path(raw)
+        if path.is_dir():
+            yield from walk_directory(path, exclude, on_error)
+        elif path.exists():
+            yield InputItem(raw, path.read_bytes, path)
+        else:
+            _report(on_error, InputError(raw, "no such file or directory"))
+
+
+def _listed(paths: Sequence[str], files_from: str | None, null: bool, stdin: IO[bytes]) -> Iterator[str]:
+    yield from paths
+    if files_from is None:
+        return
+    data = stdin.read() if files_from == "-" else Path(files_from).read_bytes()
+    sep = b"\0" if null else b"\n"
+    for part in data.split(sep):
+        name = part.decode("utf-8", "surrogateescape").strip("\r\n" if not null else "")
+        if name:
+            yield name
+
+
+def walk_directory(
+    root: Path, exclude: Sequence[str] = (), on_error: Callable[[InputError], None] | None = None
+) -> Iterator[InputItem]:
+    from .ignore import IgnoreRules
+
+    rules = IgnoreRules(root, exclude)
+    seen: set[tuple[int, int]] = set()
+    yield from _walk(root, root, rules, seen, on_error)
+
+
+def _walk(root: Path, folder: Path, rules, seen: set[tuple[int, int]], on_error) -> Iterator[InputItem]:
+    try:
+        st = folder.stat()
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError as exc:
+        _report(on_error, InputError(str(folder), exc.strerror or str(exc)))
+        return
+    if (st.st_dev, st.st_ino) in seen:  # a symlink loop: this folder was already walked
+        return
+    seen.add((st.st_dev, st.st_ino))
+    rules.enter(folder)
+    for entry in entries:
+        path = Path(entry.path)
+        is_dir = entry.is_dir()
+        if entry.name.startswith(".") or rules.ignored(path, is_dir):
+            continue
+        if is_dir:
+            if entry.name not in SKIP_DIRS:
+                yield from _walk(root, path, rules, seen, on_error)
+        elif entry.is_file() and not _is_binary_file(path):
+            yield InputItem(str(path), path.read_bytes, path)
+
+
+def _is_binary_file(path: Path) -> bool:
+    try:
+        with path.open("rb") as fh:
+            return looks_binary(fh.read(SNIFF_BYTES))
+    except OSError:
+        return False  # let the read fail later, with its reason on stderr
+
+
+def _fetch_url(url: str) -> bytes:
+    from trafilatura.downloads import fetch_response
+
+    resp = fetch_response(url, decode=False)
+    if resp is None or resp.data is None:
+        raise InputError(url, "download failed (no response)")
+    if resp.status >= 400:
+        raise InputError(url, f"download failed (HTTP {resp.status})")
+    return resp.data
+
+
+def _report(on_error: Callable[[InputError], None] | None, err: InputError) -> None:
+    if on_error is None:
+        raise err
+    on_error(err)
+
+
+def exists(sources: Iterable[str]) -> set[str]:
+    """The sources (file paths) that still exist; for --prune."""
+    return {s for s in sources if s != "-" and "://" not in s and Path(s).exists()}

@@ -1,0 +1,122 @@
+"""Document and Chunk records, stable ids, and JSONL reading/writing.
+
+The offset contract: for every chunk, ``document.text[chunk.start:chunk.end] ==
+chunk.text``, with offsets counted in Unicode code points (Python ``str``
+indices). Ids are derived from source and content only, so the same input gives
+the same ids on every run and machine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from typing import IO, Any, Iterable, Iterator, Union
+
+from .errors import InputError
+
+FORMATS = ("html", "pdf", "code", "markdown", "text")
+
+
+def sha256_text(text: str) -> str:
+    # surrogatepass: extracted text may carry lone surrogates; hashing must not fail on them.
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def document_id(source: str, sha256: str) -> str:
+    """Stable id from where the document came from and what it contains."""
+    return hashlib.sha256(f"{source}\0{sha256}".encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+def chunk_id(doc_id: str, start: int, end: int) -> str:
+    return hashlib.sha256(f"{doc_id}\0{start}\0{end}".encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Document:
+    source: str
+    text: str
+    format: str = "text"
+    lang: str | None = None
+    title: str | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+    id: str = ""
+    sha256: str = ""
+
+    def __post_init__(self) -> None:
+        # Derive hash and id once, so every constructor path yields stable ids.
+        if not self.sha256:
+            object.__setattr__(self, "sha256", sha256_text(self.text))
+        if not self.id:
+            object.__setattr__(self, "id", document_id(self.source, self.sha256))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "type": "document", "id": self.id, "source": self.source, "format": self.format,
+            "lang": self.lang, "title": self.title, "text": self.text, "sha256": self.sha256,
+            "meta": self.meta,
+        }
+
+
+@dataclass(frozen=True)
+class Chunk:
+    doc_id: str
+    source: str
+    start: int
+    end: int
+    text: str
+    strategy: str
+    n_tokens: int
+    meta: dict[str, Any] = field(default_factory=dict)
+    id: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.id:
+            object.__setattr__(self, "id", chunk_id(self.doc_id, self.start, self.end))
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        return {"type": "chunk", "id": d.pop("id"), **d}
+
+
+Record = Union[Document, Chunk]
+
+
+def record_from_dict(d: dict[str, Any]) -> Record:
+    kind = d.get("type")
+    fields = {k: v for k, v in d.items() if k != "type"}
+    if kind == "document":
+        return Document(**{k: fields[k] for k in _DOC_KEYS if k in fields})
+    if kind == "chunk":
+        return Chunk(**{k: fields[k] for k in _CHUNK_KEYS if k in fields})
+    raise ValueError(f"not a chunkcli record (type={kind!r})")
+
+
+_DOC_KEYS = ("source", "text", "format", "lang", "title", "meta", "id", "sha256")
+_CHUNK_KEYS = ("doc_id", "source", "start", "end", "text", "strategy", "n_tokens", "meta", "id")
+
+
+def read_records(stream: IO[str], name: str = "-") -> Iterator[Record]:
+    """Yield records from a JSONL stream; a malformed line raises InputError naming it."""
+    for lineno, line in enumerate(stream, 1):
+        if not line.strip():
+            continue
+        try:
+            yield record_from_dict(json.loads(line))
+        except (ValueError, TypeError, KeyError) as exc:
+            raise InputError(f"{name}:{lineno}", f"bad JSONL record ({exc})") from None
+
+
+def dumps(record: Record | dict[str, Any]) -> str:
+    d = record if isinstance(record, dict) else record.to_dict()
+    return json.dumps(d, ensure_ascii=False, separators=(",", ":"))
+
+
+def write_records(records: Iterable[Record | dict[str, Any]], stream: IO[str]) -> int:
+    """Write one JSON object per line, flushing each so `| head` and `| jq` stream."""
+    n = 0
+    for rec in records:
+        stream.write(dumps(rec) + "\n")
+        stream.flush()
+        n += 1
+    return n

@@ -1,0 +1,165 @@
+"""The shared packer: units in, chunks out, never over the token cap.
+
+Invariants (tested for every strategy): chunk text is the exact slice
+`doc.text[start:end]`; chunks are ordered and non-empty; `n_tokens <= max_tokens`
+always (a unit larger than the cap is split at token boundaries, never dropped);
+chunk boundaries fall on unit boundaries unless a single unit exceeds the cap.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Iterable, Iterator, Sequence
+
+from ..records import Chunk, Document
+from ..tokens import TokenCounter
+from .base import SegmentOptions, Unit
+
+MergeMeta = Callable[[Sequence[Unit]], dict[str, Any]]
+
+
+def common_meta(units: Sequence[Unit]) -> dict[str, Any]:
+    """Default meta of a packed chunk: the keys all its units agree on, plus the unit count."""
+    if len(units) == 1:
+        return dict(units[0].meta)
+    first = units[0].meta
+    shared = {k: v for k, v in first.items() if all(u.meta.get(k, object()) == v for u in units[1:])}
+    return {**shared, "units": len(units)}
+
+
+def pack(
+    doc: Document,
+    units: Iterable[Unit],
+    counter: TokenCounter,
+    opts: SegmentOptions,
+    strategy: str,
+    merge_meta: MergeMeta = common_meta,
+) -> Iterator[Chunk]:
+    units = [u for u in units if doc.text[u.start:u.end].strip()]
+    counts = _count_units(doc.text, units, counter)
+    if opts.max_tokens <= 0:
+        for unit, n in zip(units, counts):
+            yield _chunk(doc, unit.start, unit.end, n, strategy, dict(unit.meta))
+        return
+    for group in _groups(units, counts, opts):
+        yield from _emit_group(doc, group, counter, opts, strategy, merge_meta)
+
+
+def _count_units(text: str, units: Sequence[Unit], counter: TokenCounter) -> list[int]:
+    texts = [text[u.start:u.end] for u in units]
+    batch = getattr(counter, "count_batch", None)
+    return list(batch(texts)) if batch else [counter.count(t) for t in texts]
+
+
+def _groups(units: Sequence[Unit], counts: Sequence[int], opts: SegmentOptions) -> Iterator[list[Unit]]:
+    """Greedy grouping by summed unit counts; overlap carries whole trailing units forward."""
+    cap, group, total = opts.max_tokens, [], 0
+    sizes: dict[int, int] = {}
+    for unit, n in zip(units, counts):
+        sizes[id(unit)] = n
+        if group and (unit.hard_break or total + n > cap or n > cap):
+            yield group
+            group = [] if unit.hard_break or n > cap else _carry(group, sizes, opts.overlap, cap - n)
+            total = sum(sizes[id(u)] for u in group)
+        group.append(unit)
+        total += n
+    if group:
+        yield group
+
+
+def _carry(group: list[Unit], sizes: dict[int, int], overlap: int, room: int) -> list[Unit]:
+    carried: list[Unit] = []
+    budget = min(overlap, room)
+    for unit in reversed(group[1:]):  # never carry the whole group: chunks must advance
+        if sizes[id(unit)] > budget:
+            break
+        budget -= sizes[id(unit)]
+        carried.insert(0, unit)
+    return carried
+
+
+def _emit_group(
+    doc: Document, group: list[Unit], counter: TokenCounter, opts: SegmentOptions,
+    strategy: str, merge_meta: MergeMeta,
+) -> Iterator[Chunk]:
+    cap = opts.max_tokens
+    while group:
+        start, end = group[0].start, group[-1].end
+        n = counter.count(doc.text[start:end])
+        if n <= cap:
+            yield _chunk(doc, start, end, n, strategy, merge_meta(group))
+            return
+        if len(group) == 1:  # a single unit over the cap: token windows, never dropped
+            meta = dict(group[0].meta)
+            for s, e, k in token_windows(doc.text, start, end, counter, cap, 0):
+                yield _chunk(doc, s, e, k, strategy, {**meta, "split": True})
+            return
+        # Summed unit counts can undercount a joined text (tokens merging across units): shrink.
+        head = _fitting_prefix(doc.text, group, counter, cap)
+        start, end = group[0].start, group[len(head) - 1].end
+        yield _chunk(doc, start, end, counter.count(doc.text[start:end]), strategy, merge_meta(head))
+        group = group[len(head):]
+
+
+def _fitting_prefix(text: str, group: list[Unit], counter: TokenCounter, cap: int) -> list[Unit]:
+    for k in range(len(group) - 1, 0, -1):
+        if counter.count(text[group[0].start:group[k - 1].end]) <= cap:
+            return group[:k]
+    return group[:1]  # the first unit alone is handled (and split if needed) on the next pass
+
+
+def token_windows(
+    text: str, start: int, end: int, counter: TokenCounter, cap: int, overlap: int
+) -> Iterator[tuple[int, int, int]]:
+    """Contiguous windows of at most `cap` tokens over text[start:end], as (start, end, n_tokens).
+
+    Windows run from one token's start to the next window's first token, with
+    surrounding whitespace trimmed, so characters the tokenizer ignores (control
+    characters, odd spaces) stay inside a chunk instead of vanishing.
+    """
+    piece = text[start:end]
+    spans = list(counter.spans(piece))
+    if not spans:
+        s, e = _trim(text, start, end)
+        if s < e:
+            yield s, e, 0
+        return
+    i, n = 0, len(spans)
+    while i < n:
+        j = _window_end(piece, spans, i, cap)
+        s = start if i == 0 else start + spans[i][0]
+        e = end if j >= n else start + spans[j][0]
+        s, e = _trim(text, s, e)
+        k = counter.count(text[s:e])
+        while k > cap and j - 1 > i:  # re-tokenizing a slice can differ at its edges
+            j -= 1
+            e = _trim(text, s, start + spans[j][0])[1]
+            k = counter.count(text[s:e])
+        if s < e:
+            yield s, e, k
+        if j >= n:
+            return
+        i = max(i + 1, j - overlap) if overlap else j
+
+
+def _window_end(piece: str, spans: Sequence[tuple[int, int]], i: int, cap: int) -> int:
+    """Index of the first token after the window; prefers to stop before a word start."""
+    j = min(i + cap, len(spans))
+    if j >= len(spans):
+        return j
+    for cut in range(j, i + max(1, cap // 2), -1):
+        if spans[cut - 1][1] < spans[cut][0]:  # a gap: the token at `cut` starts a new word
+            return cut
+    return j
+
+
+def _trim(text: str, s: int, e: int) -> tuple[int, int]:
+    while s < e and text[s].isspace():
+        s += 1
+    while e > s and text[e - 1].isspace():
+        e -= 1
+    return s, e
+
+
+def _chunk(doc: Document, s: int, e: int, n: int, strategy: str, meta: dict[str, Any]) -> Chunk:
+    return Chunk(doc_id=doc.id, source=doc.source, start=s, end=e, text=doc.text[s:e],
+                 strategy=strategy, n_tokens=n, meta=meta)
