@@ -1,0 +1,1 @@
+"""Benchmarks: each `bench_<area>.py` has `run(data: Path) -> str` returning a Markdown section."""
