@@ -27,7 +27,7 @@ def shared_data() -> Path:
     return SHARED_DATA
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def counter():
     from chunkcli.tokens import counter_for_model
 
