@@ -19,7 +19,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Only errors on stderr.")]
 Verbose = Annotated[int, typer.Option("--verbose", "-v", count=True, help="More detail on stderr (-vv for more).")]
 Debug = Annotated[bool, typer.Option("--debug", help="Show tracebacks instead of one-line errors.")]
-Paths = Annotated[Optional[list[str]], typer.Argument(
+Paths = Annotated[Optional[list[str]], typer.Argument(metavar="[PATH|URL|-]...",
     help="Files, directories, URLs, or '-' for stdin.", show_default=False)]
 FilesFrom = Annotated[Optional[str], typer.Option(
     "--files-from", metavar="FILE", help="Read input paths from FILE ('-' for stdin), one per line.")]

@@ -20,12 +20,12 @@ from .common import (Debug, Exclude, FilesFrom, Model, Null, Paths, Quiet, Verbo
 By = Annotated[str, typer.Option("--by", metavar="STRATEGY",
                                  help="sentence, punct, topic, code, fixed or auto.")]
 MaxTokens = Annotated[int, typer.Option(
-    "--max-tokens", min=0, help="Pack units into chunks of at most N model tokens; 0 emits the units themselves.")]
-Overlap = Annotated[int, typer.Option("--overlap", min=0, help="Tokens shared by consecutive chunks.")]
-MinTokens = Annotated[int, typer.Option("--min-tokens", min=0, help="topic: smallest segment, in tokens.")]
+    "--max-tokens", min=0, metavar="N", help="Pack units into chunks of at most N model tokens; 0 emits the units themselves.")]
+Overlap = Annotated[int, typer.Option("--overlap", min=0, metavar="N", help="Tokens shared by consecutive chunks.")]
+MinTokens = Annotated[int, typer.Option("--min-tokens", min=0, metavar="N", help="topic: smallest segment, in tokens.")]
 Threshold = Annotated[Optional[float], typer.Option(
-    "--threshold", help="punct/topic: boundary probability or score needed to cut.")]
-Lang = Annotated[Optional[str], typer.Option("--lang", help="Language of the text or source code.")]
+    "--threshold", metavar="X", help="punct/topic: boundary probability or score needed to cut.")]
+Lang = Annotated[Optional[str], typer.Option("--lang", metavar="LANG", help="Language of the text or source code.")]
 Explain = Annotated[bool, typer.Option("--explain", help="Add per-unit boundary scores to meta.")]
 Context = Annotated[bool, typer.Option(
     "--context", help="code: record the enclosing scope header as the text to embed (meta.embed_text).")]
