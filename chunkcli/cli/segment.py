@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated, Callable, Optional
 
 import typer
 
@@ -32,9 +32,10 @@ Context = Annotated[bool, typer.Option(
 
 
 def segment_options(by: str, max_tokens: int, overlap: int, min_tokens: int, threshold: float | None,
-                    lang: str | None, explain: bool, context: bool, model: str | None) -> SegmentOptions:
+                    lang: str | None, explain: bool, context: bool, model: str | None,
+                    warn: Callable[[str], None] = lambda message: None) -> SegmentOptions:
     return SegmentOptions(max_tokens=max_tokens, overlap=overlap, min_tokens=min_tokens, threshold=threshold,
-                          lang=lang, explain=explain, context=context, model=model, strategy=by)
+                          lang=lang, explain=explain, context=context, model=model, strategy=by, warn=warn)
 
 
 @app.command()
@@ -47,7 +48,7 @@ def segment(
 ) -> int:
     """Split documents into chunks whose offsets slice the document text exactly (JSONL on stdout)."""
     rep = reporter(quiet, verbose)
-    opts = segment_options(by, max_tokens, overlap, min_tokens, threshold, lang, explain, context, model)
+    opts = segment_options(by, max_tokens, overlap, min_tokens, threshold, lang, explain, context, model, rep.warn)
     items = iter_inputs(require_input(paths, files_from), files_from, null, exclude or (), on_error=rep.error)
     records = iter_records(items, ExtractOptions(lang=lang), rep.warn, rep.error)
     write_records(segment_records(records, opts, counter_for_model(model), rep.error), stdout())

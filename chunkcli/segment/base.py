@@ -40,6 +40,9 @@ class SegmentOptions:
     context: bool = False
     model: str | None = None
     strategy: str = "auto"
+    # Where a strategy reports a recoverable problem (e.g. a syntax error → line fallback);
+    # the CLI prints it on stderr, library callers may collect it.
+    warn: Callable[[str], None] = field(default=lambda message: None, compare=False, repr=False)
 
 
 class Strategy(Protocol):

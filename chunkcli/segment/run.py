@@ -19,4 +19,7 @@ def segment_records(
         if not isinstance(rec, Document):
             on_error(InputError(rec.source, "already a chunk; segment reads documents"))
             continue
-        yield from segment_document(rec, opts.strategy, opts, counter)
+        try:
+            yield from segment_document(rec, opts.strategy, opts, counter)
+        except InputError as err:  # one bad document never stops the batch
+            on_error(err)
