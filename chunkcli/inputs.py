@@ -7,6 +7,7 @@ a symlink into a loop. Binary files are recognised by content, not by name.
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ class InputItem:
     """One input: `source` names it in records and error lines; `read` returns its bytes."""
 
     source: str
-    read: Callable[[], bytes]
+    read: Callable[[], bytes]  # picklable (no lambdas), so items can go to worker processes
     path: Path | None = None  # None for stdin and URLs
 
     @property
@@ -52,11 +53,10 @@ def iter_inputs(
     stdin = stdin if stdin is not None else sys.stdin.buffer
     for raw in _listed(paths, files_from, null, stdin):
         if raw == "-":
-            data = stdin.read()
-            yield InputItem("-", lambda d=data: d)
+            yield InputItem("-", functools.partial(bytes, stdin.read()))
             continue
         if raw.startswith(("http://", "https://")):
-            yield InputItem(raw, lambda u=raw: _fetch_url(u))
+            yield InputItem(raw, functools.partial(fetch_url, raw))
             continue
         path = Path(raw)
         if path.is_dir():
@@ -120,12 +120,17 @@ def _is_binary_file(path: Path) -> bool:
         return False  # let the read fail later, with its reason on stderr
 
 
-def _fetch_url(url: str) -> bytes:
+def fetch_url(url: str) -> bytes:
+    """Download with trafilatura's fetcher. Its SSRF guard (no private or loopback addresses) is
+    switched off: the user named this URL on the command line, intranet pages included."""
     from trafilatura.downloads import fetch_response
+    from trafilatura.settings import use_config
 
-    resp = fetch_response(url, decode=False)
+    config = use_config()
+    config.set("DEFAULT", "SSRF_PROTECTION", "off")
+    resp = fetch_response(url, decode=False, config=config)
     if resp is None or resp.data is None:
-        raise InputError(url, "download failed (no response)")
+        raise InputError(url, "download failed (no response: bad address, refused, or timed out)")
     if resp.status >= 400:
         raise InputError(url, f"download failed (HTTP {resp.status})")
     return resp.data

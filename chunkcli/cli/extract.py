@@ -15,18 +15,21 @@ from .common import Debug, Exclude, FilesFrom, Null, Paths, Quiet, Verbose, hand
 
 Format = Annotated[Optional[str], typer.Option(
     "--format", metavar="FORMAT", help="Force the input format: html, pdf, code, markdown, text.")]
-Favor = Annotated[Optional[str], typer.Option(
-    "--favor", metavar="precision|recall", help="HTML main-content extraction: drop more or keep more.")]
+Favor = Annotated[str, typer.Option(
+    "--favor", metavar="precision|balanced|recall",
+    help="HTML main content: precision drops doubtful blocks (menus, bylines, comments), recall keeps them.")]
 Lang = Annotated[Optional[str], typer.Option("--lang", help="Force the language of source files.")]
-Jobs = Annotated[int, typer.Option("--jobs", "-j", min=1, help="Worker processes for extraction.")]
-Timeout = Annotated[float, typer.Option("--timeout", min=0, help="Seconds one file may take (0: no limit).")]
+Jobs = Annotated[int, typer.Option("--jobs", "-j", min=1, help="Worker processes; output keeps input order.")]
+Timeout = Annotated[float, typer.Option(
+    "--timeout", min=0, help="Seconds one input may take before its worker is killed and it is reported "
+                             "as failed (0: no limit, extract in this process when --jobs is 1).")]
 
 
 @app.command()
 @handle_errors
 def extract(
     paths: Paths = None, files_from: FilesFrom = None, null: Null = False, exclude: Exclude = None,
-    format: Format = None, favor: Favor = None, lang: Lang = None, jobs: Jobs = 1, timeout: Timeout = 300.0,
+    format: Format = None, favor: Favor = "precision", lang: Lang = None, jobs: Jobs = 1, timeout: Timeout = 300.0,
     quiet: Quiet = False, verbose: Verbose = 0, debug: Debug = False,
 ) -> int:
     """Extract text and provenance from files into document records (JSONL on stdout)."""

@@ -38,13 +38,20 @@ def _strict(source: str, data: bytes, enc: str) -> str:
         raise InputError(source, f"undecodable bytes for {enc} at offset {exc.start}") from None
 
 
+_PREFERRED = ("cp1252", "iso8859_15", "latin_1")  # on a tie, the most common legacy encodings win
+
+
 def _guess_encoding(data: bytes) -> str | None:
+    """charset_normalizer's least chaotic candidate; short Western texts fit several code pages
+    equally well, and then cp1252 is by far the likeliest (cp1250 would turn 'è' into 'č')."""
     from charset_normalizer import from_bytes
 
-    best = from_bytes(data).best()
-    if best is None or best.encoding in ("utf_8", "ascii"):
+    matches = [m for m in from_bytes(data) if m.encoding not in ("utf_8", "ascii")]
+    if not matches:
         return None
-    return best.encoding
+    least = min(m.percent_chaos for m in matches)
+    tied = [m.encoding for m in matches if m.percent_chaos == least]
+    return next((e for e in _PREFERRED if e in tied), tied[0])
 
 
 @register("text", "markdown", "code")
