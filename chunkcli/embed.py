@@ -82,6 +82,9 @@ class SentenceTransformerEmbedder(Embedder):
             if not downloads_allowed():
                 os.environ.setdefault("HF_HUB_OFFLINE", "1")
                 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+            # The library never shows progress on its own: transformers' "Loading weights" bar is stderr noise.
+            os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+            os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
             from sentence_transformers import SentenceTransformer
 
             try:

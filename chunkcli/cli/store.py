@@ -1,0 +1,69 @@
+"""`chunkcli index` and `chunkcli export`: build the store incrementally, read it back as JSONL."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from .. import store
+from ..console import progress
+from ..extract import ExtractOptions
+from ..indexer import Indexer, IndexOptions
+from ..inputs import iter_inputs
+from ..records import write_records
+from ..sources import iter_records
+from . import app
+from .common import (Db, Debug, Exclude, FilesFrom, Model, Null, Paths, Quiet, Verbose, handle_errors, reporter,
+                     require_input, stdout)
+from .segment import By, Context, Lang, MaxTokens, MinTokens, Overlap, Threshold, segment_options
+
+Prune = Annotated[bool, typer.Option("--prune", help="Drop stored documents whose source file no longer exists.")]
+Report = Annotated[Optional[Path], typer.Option(
+    "--report", metavar="FILE", help="Also write the JSON run summary to FILE.")]
+LockTimeout = Annotated[float, typer.Option(
+    "--lock-timeout", min=0, metavar="SECONDS", help="How long to wait for another index run on the same store.")]
+SourceGlob = Annotated[Optional[str], typer.Option(
+    "--source", metavar="GLOB", help="Only chunks whose source matches this glob (e.g. 'docs/*').")]
+WithVectors = Annotated[bool, typer.Option("--with-vectors", help="Add each chunk's embedding (float list).")]
+
+
+@app.command()
+@handle_errors
+def index(
+    paths: Paths = None, db: Db = Path("chunks.db"), by: By = "auto", max_tokens: MaxTokens = 254,
+    overlap: Overlap = 0, min_tokens: MinTokens = 0, threshold: Threshold = None, lang: Lang = None,
+    context: Context = False, model: Model = None, prune: Prune = False, report: Report = None,
+    lock_timeout: LockTimeout = 600.0, files_from: FilesFrom = None, null: Null = False, exclude: Exclude = None,
+    quiet: Quiet = False, verbose: Verbose = 0, debug: Debug = False,
+) -> int:
+    """Store chunks and embeddings in --db (chunk JSONL, document JSONL or raw files); unchanged inputs are skipped.
+
+    Prints a JSON summary (new, updated, unchanged, removed, failed) on stderr."""
+    rep = reporter(quiet, verbose)
+    seg = segment_options(by, max_tokens, overlap, min_tokens, threshold, lang, False, context, model)
+    with progress("embedding", None, quiet) as bar:
+        indexer = Indexer(IndexOptions(db, seg, prune, lock_timeout), rep.error, rep.info, bar)
+        items = iter_inputs(require_input(paths, files_from), files_from, null, exclude or (), on_error=indexer.fail)
+        summary = indexer.run(iter_records(items, ExtractOptions(lang=lang), rep.warn, indexer.fail))
+    line = json.dumps({"summary": summary.to_dict(), "db": str(db)})
+    if report is not None:
+        report.write_text(line + "\n", encoding="utf-8")
+    if not quiet:
+        print(line, file=sys.stderr)
+    return 1 if summary.failed else 0
+
+
+@app.command()
+@handle_errors
+def export(
+    db: Db = Path("chunks.db"), source: SourceGlob = None, with_vectors: WithVectors = False,
+    quiet: Quiet = False, verbose: Verbose = 0, debug: Debug = False,
+) -> int:
+    """Write the stored chunks as JSONL, in document order."""
+    conn = store.connect(db, create=False)
+    write_records(store.export_records(conn, source, with_vectors), stdout())
+    return 0

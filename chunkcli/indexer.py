@@ -1,0 +1,200 @@
+"""Incremental indexing: records in, a consistent store out, safe to run from cron.
+
+Each document is fingerprinted (its content hash plus the configuration that
+makes its chunks: strategy and parameters, tokenizer, model, extractor). An
+unchanged fingerprint is skipped before any segmentation or embedding; a
+changed one has its chunks replaced in one transaction. Embedding is batched
+across documents (the model is the bottleneck), writing stays per document.
+One index process per store at a time (an flock on FILE.lock); readers never
+wait thanks to SQLite's WAL journal.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+from . import index as hnsw
+from . import store
+from .embed import Embedder, get_embedder
+from .errors import InputError
+from .inputs import exists
+from .records import Chunk, Document, Record, sha256_text
+from .segment import SegmentOptions, segment_document
+from .tokens import TokenCounter, counter_for_model
+
+FLUSH_CHUNKS = 1024  # chunks embedded per model call: large batches keep padding (and overhead) low
+
+
+@dataclass
+class Summary:
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    failed: int = 0
+    chunks: int = 0  # chunks embedded in this run
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, float]:
+        return {k: (round(v, 3) if isinstance(v, float) else v) for k, v in asdict(self).items()}
+
+
+@dataclass(frozen=True)
+class IndexOptions:
+    db: Path
+    segment: SegmentOptions = field(default_factory=SegmentOptions)
+    prune: bool = False
+    lock_timeout: float = 600.0
+    keep_text: bool = True
+
+
+@dataclass
+class Job:
+    doc: Document
+    chunks: list[Chunk] | None  # None: segment the document here
+    fingerprint: str = ""
+    is_new: bool = True
+
+
+class Indexer:
+    """One run over a stream of records; `run` returns the summary."""
+
+    def __init__(self, opts: IndexOptions, on_error: Callable[[InputError], None],
+                 log: Callable[[str], None] | None = None, progress: Callable[[int], None] | None = None) -> None:
+        self.opts, self.on_error, self.log, self.progress = opts, on_error, log, progress
+        self.summary = Summary()
+
+    def run(self, records: Iterable[Record]) -> Summary:
+        t0 = time.perf_counter()
+        Path(self.opts.db).parent.mkdir(parents=True, exist_ok=True)
+        with store.file_lock(f"{self.opts.db}.lock", self.opts.lock_timeout, self.log):
+            self.conn = store.connect(self.opts.db)
+            try:
+                self._run(records)
+            finally:
+                self.conn.close()
+        self.summary.seconds = time.perf_counter() - t0
+        return self.summary
+
+    def _run(self, records: Iterable[Record]) -> None:
+        self.embedder, self.counter = open_model(self.conn, self.opts.segment.model)
+        store.check_model(self.conn, self.embedder.name, self.embedder.dim)
+        seen: set[str] = set()
+        batch: list[Job] = []
+        for job in self._changed(group_records(records), seen):
+            batch.append(job)
+            if sum(len(j.chunks or ()) for j in batch) >= FLUSH_CHUNKS:
+                self._flush(batch)
+                batch = []
+        self._flush(batch)
+        if self.opts.prune:
+            gone = [s for s in store.all_sources(self.conn) if s not in seen and _prunable(s)]
+            self.summary.removed = store.delete_documents(self.conn, gone)
+        hnsw.open_index(self.conn, self.opts.db)  # bring the derived HNSW file up to date
+
+    def _changed(self, jobs: Iterable[Job], seen: set[str]) -> Iterator[Job]:
+        """Jobs whose fingerprint differs from the stored one, segmented and ready to embed."""
+        for job in jobs:
+            seen.add(job.doc.source)
+            job.fingerprint = fingerprint(job, self._config(job.doc))
+            stored = store.find_document(self.conn, job.doc.source)
+            if stored and stored.fingerprint == job.fingerprint:
+                self.summary.unchanged += 1
+                continue
+            job.is_new = stored is None
+            if self._segment(job):
+                yield job
+
+    def _segment(self, job: Job) -> bool:
+        if job.chunks is not None:
+            return True
+        try:
+            job.chunks = list(segment_document(job.doc, self.opts.segment.strategy, self.opts.segment, self.counter))
+        except InputError as err:
+            self.fail(err)
+            return False
+        return True
+
+    def _flush(self, batch: list[Job]) -> None:
+        texts = [c.meta.get("embed_text") or c.text for j in batch for c in j.chunks or ()]
+        vectors = self.embedder.embed(texts, self.progress) if texts else None
+        at = 0
+        for job in batch:
+            n = len(job.chunks or ())
+            store.replace_document(self.conn, job.doc, job.fingerprint, job.chunks or [],
+                                   vectors[at:at + n] if n else [], self.opts.keep_text)
+            at += n
+            self.summary.chunks += n
+            if job.is_new:
+                self.summary.new += 1
+            else:
+                self.summary.updated += 1
+
+    def _config(self, doc: Document) -> dict[str, object]:
+        # Only plain settings count (callbacks such as a warning hook do not change chunks, nor does explain).
+        seg = {k: v for k, v in vars(self.opts.segment).items()
+               if k not in ("explain", "model") and isinstance(v, (str, int, float, bool, type(None)))}
+        return {"segment": seg, "model": self.embedder.name, "tokenizer": self.counter.name, "format": doc.format}
+
+    def fail(self, err: InputError) -> None:
+        """Count and report one failed input (also the callback for extraction failures)."""
+        self.summary.failed += 1
+        self.on_error(err)
+
+
+def open_model(conn, requested: str | None) -> tuple[Embedder, TokenCounter]:
+    """The embedder asked for, else the one the store was built with, else the default."""
+    name = requested or store.store_model(conn)[0]
+    embedder = get_embedder(name)
+    return embedder, counter_for_model(name)
+
+
+def fingerprint(job: Job, config: dict[str, object]) -> str:
+    if job.chunks is None:
+        content = job.doc.sha256
+    else:  # chunks made elsewhere: their boundaries are part of the content
+        content = sha256_text("\n".join(f"{c.id}\t{c.start}\t{c.end}\t{c.strategy}\t{sha256_text(c.text)}"
+                                        for c in job.chunks))
+        config = {"model": config["model"]}
+    blob = json.dumps({"content": content, "config": config}, sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def group_records(records: Iterable[Record]) -> Iterator[Job]:
+    """Documents to segment, or runs of chunks sharing a doc_id (with their document when it came first)."""
+    doc: Document | None = None
+    chunks: list[Chunk] = []
+    for rec in records:
+        if isinstance(rec, Document) or (chunks and rec.doc_id != chunks[0].doc_id):
+            yield from _job(doc, chunks)
+            doc, chunks = (rec, []) if isinstance(rec, Document) else (None, [])
+            if isinstance(rec, Document):
+                continue
+        if doc is not None and rec.doc_id != doc.id:
+            yield from _job(doc, [])
+            doc = None
+        chunks.append(rec)  # type: ignore[arg-type]
+    yield from _job(doc, chunks)
+
+
+def _job(doc: Document | None, chunks: list[Chunk]) -> Iterator[Job]:
+    if chunks:
+        yield Job(doc if doc is not None and doc.id == chunks[0].doc_id else _doc_of(chunks), chunks)
+    elif doc is not None:
+        yield Job(doc, None)
+
+
+def _doc_of(chunks: list[Chunk]) -> Document:
+    """A stand-in document for chunks given without theirs (its text is unknown)."""
+    first = chunks[0]
+    digest = sha256_text("\n".join(c.text for c in chunks))
+    return Document(source=first.source, text="", format="", id=first.doc_id, sha256=digest)
+
+
+def _prunable(source: str) -> bool:
+    return source != "-" and "://" not in source and not exists([source])
