@@ -23,7 +23,7 @@ $(STAMP): pyproject.toml
 
 demo: install
 	rm -rf demo && mkdir -p demo
-	$(BIN)/chunkcli index fixtures --db $(DEMO_DB)
+	$(BIN)/chunkcli index fixtures/corpus --db $(DEMO_DB)
 	$(BIN)/chunkcli query "how are chunks stored and searched" --db $(DEMO_DB) -k 3
 	$(BIN)/chunkcli select "what happens to a corrupt PDF" --db $(DEMO_DB) --budget 200
 
