@@ -1,0 +1,164 @@
+"""`--by code`: chunks that follow the syntax tree (cAST-style split-then-merge).
+
+Units are whole syntactic nodes that fit the cap (a function, a class, a run
+of imports), glued to their doc comments and never cut; the shared packer
+merges adjacent units up to the cap. So no function that fits under the cap
+is ever split, and every non-blank line lands in exactly one chunk (a line is
+cut only when a single line holds more than the cap). Files without a grammar
+or with syntax errors fall back to line-aware units, flagged in meta.warning.
+
+Offsets are code points into `doc.text`; `text` stays the exact slice, and the
+enclosing scope's signature lines go to meta (and to meta.embed_text with
+--context), never into `text`.
+"""
+
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+from typing import Any, Iterator, Sequence
+
+from ..records import Document
+from ..tokens import TokenCounter
+from .base import SegmentOptions, Unit, register
+from .code_languages import GRAMMARS, is_attached, is_definition, language_for, normalise, parser_for
+from .code_lines import line_spans, line_units
+from .code_meta import (defined_symbols, enclosing_definitions, opened_definition, qualified_name, scope,
+                        signature)
+from .code_tree import Atom, SourceMap, flatten, glue, parse, split_runs
+
+MAX_KINDS = 12
+
+
+def pick_language(doc: Document, opts: SegmentOptions) -> str | None:
+    """--lang if it names a grammar, else the document's language, else the file extension."""
+    for candidate in (opts.lang, doc.lang):
+        name = normalise(candidate)
+        if name in GRAMMARS:
+            return name
+    return language_for(None, doc.source) or normalise(opts.lang or doc.lang)
+
+
+def module_name(source: str) -> str:
+    stem = PurePosixPath(source).stem
+    return stem if stem and stem != "-" else "module"
+
+
+@register("code", "syntax-tree units (functions, classes, statement blocks) merged up to the cap")
+class CodeChunks:
+    name = "code"
+
+    def __init__(self) -> None:
+        self._text = ""
+        self._context = False
+
+    def units(self, doc: Document, opts: SegmentOptions, counter: TokenCounter) -> list[Unit]:
+        # merge_meta needs the text of the document being packed: pipeline uses one instance per call.
+        self._text, self._context = doc.text, opts.context
+        lang = pick_language(doc, opts)
+        parser = parser_for(lang) if lang else None
+        if parser is None:
+            why = f"no syntax grammar for {lang!r}" if lang else "unknown programming language"
+            return fallback_units(doc, opts, counter, lang, why)
+        src = SourceMap(doc.text)
+        root = parse(parser, src)
+        if root.has_error:
+            return fallback_units(doc, opts, counter, lang, f"{lang} syntax errors")
+        return list(_ast_units(src, root, lang, module_name(doc.source), opts, counter))
+
+    def merge_meta(self, units: Sequence[Unit]) -> dict[str, Any]:
+        return merged_meta(units, self._text, self._context)
+
+
+def _ast_units(src: SourceMap, root: Any, lang: str, module: str, opts: SegmentOptions,
+               counter: TokenCounter) -> Iterator[Unit]:
+    cap = opts.max_tokens
+    runs = split_runs(glue(flatten(root, src, counter, cap, lang), src.text), src, counter, cap, lang)
+    for run in runs:
+        if cap > 0 and len(run) == 1 and run[0].tokens > cap:  # an unsplittable leaf: line pieces
+            for i, (s, e) in enumerate(line_spans(src.text, run[0].start, run[0].end)):
+                yield Unit(s, e, _run_meta(src, run, lang, module, s, e, opts.context), i == 0)
+        else:
+            s, e = run[0].start, run[-1].end
+            brk = run_breaks(run)
+            yield Unit(s, e, _run_meta(src, run, lang, module, s, e, opts.context), brk)
+
+
+def _run_meta(src: SourceMap, run: list[Atom], lang: str, module: str, s: int, e: int,
+              context: bool) -> dict[str, Any]:
+    head = run[0].node
+    outer = scope(lang, src, head, s)
+    symbols = [sym for atom in run if not atom.gap for sym in _symbols(lang, module, atom.node)]
+    meta = {
+        "language": lang, "lines": [src.line(s), src.line(e - 1)],
+        "kinds": _unique(k for k in map(lambda a: _kind(lang, a), run) if k)[:MAX_KINDS],
+        "symbols": _unique(symbols), "scope_path": qualified_name(lang, module, enclosing_definitions(lang, head)),
+        "scope": [signature(src, d) for d in outer], "nonws_chars": nonws(src.text[s:e]),
+    }
+    return with_context(meta, src.text[s:e], context)
+
+
+def _symbols(lang: str, module: str, node: Any) -> list[str]:
+    return defined_symbols(lang, module, node) or opened_definition(lang, module, node)
+
+
+def run_breaks(run: list[Atom]) -> bool:
+    """Start a chunk here if a break marks the run's first atom past its attached comments."""
+    for atom in run:
+        if atom.brk:
+            return True
+        if not is_attached(atom.node):
+            return False
+    return False
+
+
+def _kind(lang: str, atom: Atom) -> str | None:
+    """The atom's node kind; a piece of a split definition's header reports the definition."""
+    node, parent = atom.node, atom.node.parent
+    if atom.gap or parent is None:
+        return None
+    if is_definition(lang, parent) or parent.type == "decorated_definition":
+        return parent.type
+    return node.type if node.is_named else None
+
+
+def fallback_units(doc: Document, opts: SegmentOptions, counter: TokenCounter, lang: str | None,
+                   why: str) -> list[Unit]:
+    """Line-aware units for a file the syntax tree cannot serve; the reason rides in meta.warning."""
+    warn = getattr(opts, "warn", None)  # a warning channel, if the options carry one
+    if callable(warn):
+        warn(f"{doc.source}: {why}; chunked by lines")
+    src = SourceMap(doc.text)
+    return [Unit(s, e, with_context({
+        "language": lang, "lines": [src.line(s), src.line(e - 1)], "kinds": [], "symbols": [],
+        "scope_path": module_name(doc.source), "scope": [], "nonws_chars": nonws(doc.text[s:e]),
+        "warning": f"{why}; chunked by lines"}, doc.text[s:e], opts.context))
+        for s, e in line_units(doc.text, counter, opts.max_tokens)]
+
+
+def merged_meta(units: Sequence[Unit], text: str, context: bool) -> dict[str, Any]:
+    """Meta of a packed chunk: line span, union of kinds and symbols, the first unit's scope."""
+    first, last = units[0].meta, units[-1].meta
+    s, e = units[0].start, units[-1].end
+    meta = {
+        **first, "lines": [first["lines"][0], last["lines"][1]],
+        "kinds": _unique(k for u in units for k in u.meta.get("kinds", ()))[:MAX_KINDS],
+        "symbols": _unique(x for u in units for x in u.meta.get("symbols", ())),
+        "nonws_chars": nonws(text[s:e]), "units": len(units),
+    }
+    meta.pop("embed_text", None)
+    return with_context(meta, text[s:e], context)
+
+
+def with_context(meta: dict[str, Any], chunk_text: str, context: bool) -> dict[str, Any]:
+    """--context: the text to embed is the enclosing signatures, then the chunk's exact text."""
+    if context and meta.get("scope"):
+        meta["embed_text"] = "\n".join([*meta["scope"], chunk_text])
+    return meta
+
+
+def nonws(text: str) -> int:
+    return sum(1 for c in text if not c.isspace())
+
+
+def _unique(items: Any) -> list[Any]:
+    return list(dict.fromkeys(items))

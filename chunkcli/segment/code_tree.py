@@ -1,0 +1,183 @@
+"""Split-then-merge over a tree-sitter syntax tree (cAST): the atoms a file is cut into.
+
+A node that fits the token cap is one atom and is never cut; a larger one is
+replaced by its children, recursively. Atoms that share a line, and a doc
+comment or attribute with the definition right below it, are glued into one
+run, so chunk boundaries fall between lines and comments stay with their code.
+The shared packer then merges adjacent runs up to the cap.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass
+from typing import Any, Iterator, Sequence
+
+import numpy as np
+
+from ..tokens import TokenCounter
+from .code_languages import is_attached, is_definition
+
+
+class SourceMap:
+    """Byte offsets (what tree-sitter reports) to code points (what chunks use), and line numbers."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        # surrogatepass: extracted text may hold lone surrogates; they encode to 3 bytes like any BMP char.
+        self.data = text.encode("utf-8", "surrogatepass")
+        self._byte_at: np.ndarray | None = None
+        if len(self.data) != len(text):
+            cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+            widths = 1 + (cps >= 0x80) + (cps >= 0x800) + (cps >= 0x10000)
+            self._byte_at = np.concatenate(([0], np.cumsum(widths)))
+        self._line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
+
+    def char(self, byte: int) -> int:
+        if self._byte_at is None:
+            return byte
+        return int(np.searchsorted(self._byte_at, byte))
+
+    def line(self, char: int) -> int:
+        """1-based line number of a code-point offset."""
+        return bisect_right(self._line_starts, char)
+
+    def line_start(self, char: int) -> int:
+        return self._line_starts[self.line(char) - 1]
+
+    def lines_text(self, first: int, last: int) -> str:
+        """Text of lines first..last (1-based, inclusive), without the final newline."""
+        end = self._line_starts[last] if last < len(self._line_starts) else len(self.text)
+        return self.text[self._line_starts[first - 1]:end].rstrip("\r\n")
+
+
+@dataclass
+class Atom:
+    start: int
+    end: int
+    node: Any
+    tokens: int
+    # Text of `node` that none of its children holds (rare; grammar-hidden tokens): never expanded.
+    gap: bool = False
+    # First atom of, or right after, a definition that was split: a chunk must start here so the
+    # definition's header opens the chunk holding its first statements.
+    brk: bool = False
+
+
+def parse(parser: Any, src: SourceMap) -> Any:
+    return parser.parse(src.data).root_node
+
+
+def flatten(root: Any, src: SourceMap, counter: TokenCounter, cap: int, lang: str) -> list[Atom]:
+    """Nodes that fit the cap (or cannot be split further), in document order."""
+    out: list[Atom] = []
+    opening = closing = False
+    stack = [(_children(root, 0, len(src.text), src, counter), False)]
+    while stack:  # an explicit stack: deeply nested code must not hit the recursion limit
+        atom = next(stack[-1][0], None)
+        if atom is None:
+            closing = stack.pop()[1] or closing
+        elif cap > 0 and atom.tokens > cap and atom.node.child_count and not atom.gap:
+            scoped = is_definition(lang, atom.node) or atom.node.type == "decorated_definition"
+            stack.append((_children(atom.node, atom.start, atom.end, src, counter), scoped))
+            opening = opening or scoped
+        else:
+            atom.brk = opening or (closing and atom.node.is_named)
+            # A closing `}` or `end` stays with what it closes: the break waits for a named atom.
+            closing = closing and not atom.node.is_named and not opening
+            opening = False
+            out.append(atom)
+    return out
+
+
+def _children(parent: Any, start: int, end: int, src: SourceMap, counter: TokenCounter) -> Iterator[Atom]:
+    """The parent's children as sized atoms, plus any non-blank text between them (never lost)."""
+    spans: list[tuple[int, int, Any, bool]] = []
+    pos = start
+    for child in parent.children:
+        s, e = src.char(child.start_byte), src.char(child.end_byte)
+        if s > pos:
+            spans.append((pos, s, parent, True))
+        if s < e:
+            spans.append((s, e, child, False))
+        pos = max(pos, e)
+    spans.append((pos, end, parent, True))
+    spans = [(*_trim(src.text, s, e), n, gap) for s, e, n, gap in spans]
+    spans = [sp for sp in spans if sp[0] < sp[1]]
+    counts = _count(counter, [src.text[s:e] for s, e, _, _ in spans])
+    return iter([Atom(s, e, n, k, gap) for (s, e, n, gap), k in zip(spans, counts)])
+
+
+def _count(counter: TokenCounter, texts: list[str]) -> list[int]:
+    batch = getattr(counter, "count_batch", None)
+    return list(batch(texts)) if batch else [counter.count(t) for t in texts]
+
+
+def glue(atoms: Sequence[Atom], text: str) -> list[list[Atom]]:
+    """Runs of atoms that must not be separated: same line, or a comment above its definition."""
+    runs: list[list[Atom]] = []
+    for atom in atoms:
+        if runs and _stuck(runs[-1][-1], atom, text):
+            runs[-1].append(atom)
+        else:
+            runs.append([atom])
+    return runs
+
+
+def _stuck(prev: Atom, atom: Atom, text: str) -> bool:
+    gap = text[prev.end:atom.start]
+    if "\n" not in gap:
+        return True
+    if not is_attached(prev.node):
+        return False
+    # Some grammars end a line comment after its newline: count from the comment's last line.
+    tail = text[prev.end - 1:atom.start] if text[prev.end - 1] == "\n" else gap
+    return tail.count("\n") <= 1
+
+
+def split_runs(runs: list[list[Atom]], src: SourceMap, counter: TokenCounter, cap: int,
+               lang: str) -> list[list[Atom]]:
+    """Runs over the cap: expand their largest splittable atom and re-glue, until they fit.
+
+    Only a run of unsplittable atoms is cut between atoms (mid-line: the lesser evil).
+    """
+    if cap <= 0:
+        return runs
+    out: list[list[Atom]] = []
+    todo = runs[::-1]
+    while todo:
+        run = todo.pop()
+        if len(run) == 1 or counter.count(src.text[run[0].start:run[-1].end]) <= cap:
+            out.append(run)
+            continue
+        todo.extend(_expand_one(run, src, counter, lang, cap)[::-1])
+    return out
+
+
+def _expand_one(run: list[Atom], src: SourceMap, counter: TokenCounter, lang: str,
+                cap: int) -> list[list[Atom]]:
+    lead = next((i for i, a in enumerate(run) if not is_attached(a.node)), len(run))
+    rest = run[lead:]
+    if 0 < lead < len(run) and counter.count(src.text[rest[0].start:rest[-1].end]) <= cap:
+        return [run[:lead], rest]  # a definition that fits beats keeping its comment on top
+    # Open a multi-line block that is not itself a definition (a body glued to its header line):
+    # its children give cuts between lines. Definitions that fit are never opened.
+    splittable = [a for a in run if a.node.child_count and not a.gap and not is_definition(lang, a.node)
+                  and "\n" in src.text[a.start:a.end]]
+    if not splittable:
+        return [[a] for a in run]
+    big = max(splittable, key=lambda a: a.tokens)
+    i = run.index(big)
+    kids = list(_children(big.node, big.start, big.end, src, counter))
+    if kids:
+        kids[0].brk = big.brk
+    return glue(run[:i] + kids + run[i + 1:], src.text)
+
+
+def _trim(text: str, s: int, e: int) -> tuple[int, int]:
+    while s < e and text[s].isspace():
+        s += 1
+    while e > s and text[e - 1].isspace():
+        e -= 1
+    return s, e
