@@ -11,9 +11,6 @@ import typer
 
 from ..errors import UsageError
 from ..records import write_records
-from ..retrieval_eval import evaluate, read_gold
-from ..search import Searcher, SearchOptions
-from ..tokens import counter_for_model
 from .common import Db, Debug, Model, Quiet, handle_errors, reporter, stdout
 from .evaluate import eval_app
 from .search import K, Mode
@@ -28,6 +25,10 @@ PerQuery = Annotated[bool, typer.Option("--per-query", help="Also print one JSON
 def retrieval(gold: GoldFile, db: Db = Path("chunks.db"), k: K = 5, mode: Mode = "hybrid",
               per_query: PerQuery = False, model: Model = None, quiet: Quiet = False, debug: Debug = False) -> int:
     """Token recall, precision and IoU of the top-k chunks against gold evidence, and document recall@k / MRR."""
+    from ..retrieval_eval import evaluate, read_gold
+    from ..search import Searcher, SearchOptions
+    from ..tokens import counter_for_model
+
     rep = reporter(quiet, 0)
     searcher = Searcher(db, model, rep.info)
     golds = read_gold(_lines(gold), gold)

@@ -6,12 +6,11 @@ import json
 import sys
 from itertools import islice
 from pathlib import Path
-from typing import Annotated, Any, Iterator, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Iterator, Optional
 
 import typer
 
 from ..records import write_records
-from ..search import Filters, Searcher, SearchOptions, parse_queries
 from . import app
 from .common import Db, Debug, Model, Quiet, Verbose, handle_errors, reporter, stdout
 
@@ -28,7 +27,9 @@ Doc = Annotated[Optional[str], typer.Option("--doc", metavar="ID", help="Only ch
 DenseWeight = Annotated[float, typer.Option("--dense-weight", min=0, help="hybrid: weight of the dense ranking.")]
 LexWeight = Annotated[float, typer.Option("--lexical-weight", min=0, help="hybrid: weight of the BM25 ranking.")]
 Explain = Annotated[bool, typer.Option("--explain", help="Add each retriever's rank and score to every result.")]
-BATCH = 256  # queries embedded together when reading them from stdin
+BATCH = 256
+if TYPE_CHECKING:
+    from ..search import Searcher, SearchOptions  # queries embedded together when reading them from stdin
 
 
 @app.command()
@@ -40,6 +41,8 @@ def query(
     quiet: Quiet = False, verbose: Verbose = 0, debug: Debug = False,
 ) -> int:
     """Search the store: chunk records with `score` and `rank` (JSONL), best first."""
+    from ..search import Filters, Searcher, SearchOptions, parse_queries  # numpy: not on the `--help` path
+
     rep = reporter(quiet, verbose)
     searcher = Searcher(db, model, rep.info)
     opts = SearchOptions(k, mode, Filters(source, format, lang, doc), dense_weight, lexical_weight, explain)
@@ -50,7 +53,7 @@ def query(
     return 0
 
 
-def _batched(searcher: Searcher, queries: Iterator[dict[str, Any]], opts: SearchOptions) -> Iterator[dict[str, Any]]:
+def _batched(searcher: "Searcher", queries: Iterator[dict[str, Any]], opts: "SearchOptions") -> Iterator[dict[str, Any]]:
     """Results tagged with their query (and its id, if the JSONL line had one)."""
     while batch := list(islice(queries, BATCH)):
         answers = searcher.search_many([q["query"] for q in batch], opts)
@@ -86,6 +89,7 @@ def select(
     tokenizer: Tokenizer = None, model: Model = None, quiet: Quiet = False, verbose: Verbose = 0, debug: Debug = False,
 ) -> int:
     """Choose chunks that fit --budget tokens, in document order with provenance."""
+    from ..search import Filters, Searcher
     from ..select import SelectOptions, render, select as choose, total_tokens
     from ..tokens import counter_for_model
 

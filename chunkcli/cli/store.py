@@ -9,10 +9,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from .. import store
 from ..console import progress
 from ..extract import ExtractOptions
-from ..indexer import Indexer, IndexOptions
 from ..inputs import iter_inputs
 from ..records import write_records
 from ..sources import iter_records
@@ -43,6 +41,8 @@ def index(
     """Store chunks and embeddings in --db (chunk JSONL, document JSONL or raw files); unchanged inputs are skipped.
 
     Prints a JSON summary (new, updated, unchanged, removed, failed) on stderr."""
+    from ..indexer import Indexer, IndexOptions  # numpy and friends: not on the `--help` path
+
     rep = reporter(quiet, verbose)
     seg = segment_options(by, max_tokens, overlap, min_tokens, threshold, lang, False, context, model)
     with progress("embedding", None, quiet) as bar:
@@ -64,6 +64,8 @@ def export(
     quiet: Quiet = False, verbose: Verbose = 0, debug: Debug = False,
 ) -> int:
     """Write the stored chunks as JSONL, in document order."""
+    from .. import store
+
     conn = store.connect(db, create=False)
     write_records(store.export_records(conn, source, with_vectors), stdout())
     return 0
