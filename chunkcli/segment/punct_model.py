@@ -1,0 +1,171 @@
+"""The shipped sentence-boundary network: a small convolutional model over token features.
+
+For the gap after token i it reads tokens i-K..i+K (word, suffix and shape
+embeddings) through a convolution of width 2K+1, an optional dilated
+convolution for wider context, and a 1x1 output: the logit that a sentence
+ends at the gap. Because every layer is a convolution without padding, the
+same weights score a whole token sequence (`--by punct`) or only gathered
+windows around candidate gaps (`--by sentence`, which must be fast).
+
+torch is imported inside functions so importing this module stays cheap.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterator
+
+import numpy as np
+
+from .punct_features import N_SHAPES, PAD, Tokens, tokenize
+
+MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
+
+
+@dataclass(frozen=True)
+class NetConfig:
+    """Sizes of one network; stored next to its weights."""
+
+    k: int = 5            # tokens of context on each side for the first layer
+    word_dim: int = 40
+    suffix_dim: int = 12
+    shape_dim: int = 12
+    hidden: int = 128
+    wide: int = 96        # channels of the dilated layer; 0 = no second layer
+    wide_k: int = 5
+    wide_dilation: int = 2
+
+    @property
+    def reach(self) -> int:
+        """Tokens of context each side the whole network reads."""
+        extra = (self.wide_k - 1) // 2 * self.wide_dilation if self.wide else 0
+        return self.k + extra
+
+
+def build_net(cfg: NetConfig, n_words: int, n_suffixes: int) -> Any:
+    import torch
+    from torch import nn
+
+    class GapNet(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.words = nn.Embedding(n_words, cfg.word_dim, padding_idx=PAD)
+            self.suffixes = nn.Embedding(n_suffixes, cfg.suffix_dim, padding_idx=PAD)
+            self.shapes = nn.Embedding(N_SHAPES, cfg.shape_dim, padding_idx=PAD)
+            dim = cfg.word_dim + cfg.suffix_dim + cfg.shape_dim
+            layers: list[nn.Module] = [nn.Conv1d(dim, cfg.hidden, 2 * cfg.k + 1), nn.ReLU()]
+            out = cfg.hidden
+            if cfg.wide:
+                layers += [nn.Conv1d(cfg.hidden, cfg.wide, cfg.wide_k, dilation=cfg.wide_dilation), nn.ReLU()]
+                out = cfg.wide
+            self.body = nn.Sequential(*layers, nn.Conv1d(out, 1, 1))
+
+        def forward(self, words: "torch.Tensor", sufs: "torch.Tensor", shapes: "torch.Tensor") -> "torch.Tensor":
+            x = torch.cat([self.words(words), self.suffixes(sufs), self.shapes(shapes)], dim=-1)
+            return self.body(x.transpose(1, 2)).squeeze(1)  # (batch, T - 2*reach) logits
+
+    return GapNet()
+
+
+class GapModel:
+    """A trained network with its vocabularies; scores gaps of any text."""
+
+    def __init__(self, cfg: NetConfig, vocab: list[str], suffixes: list[str], net: Any, threshold: float) -> None:
+        self.cfg, self.net, self.threshold = cfg, net, threshold
+        self.vocab = {w: i for i, w in enumerate(vocab)}
+        self.suffixes = {s: i for i, s in enumerate(suffixes)}
+
+    def tokens(self, text: str, base: int = 0) -> Tokens:
+        return tokenize(text, base, self.vocab, self.suffixes)
+
+    def score_all(self, toks: Tokens) -> np.ndarray:
+        """Boundary probability after every token of a window."""
+        r = self.cfg.reach
+        if len(toks.words) == 0:
+            return np.zeros(0, dtype=np.float32)
+        ids = [np.pad(a, (r, r), constant_values=PAD) for a in (toks.words, toks.suffixes, toks.shapes)]
+        return self._run(*(a[None, :] for a in ids))[0]
+
+    def score_at(self, toks: Tokens, idx: np.ndarray) -> np.ndarray:
+        """Boundary probability after the tokens at positions `idx` only (gathered windows)."""
+        r = self.cfg.reach
+        if len(idx) == 0:
+            return np.zeros(0, dtype=np.float32)
+        window = idx[:, None] + np.arange(-r, r + 1)[None, :] + r
+        ids = [np.pad(a, (r, r), constant_values=PAD)[window] for a in (toks.words, toks.suffixes, toks.shapes)]
+        return self._run(*ids)[:, 0]
+
+    def _run(self, words: np.ndarray, sufs: np.ndarray, shapes: np.ndarray) -> np.ndarray:
+        import torch
+
+        with torch.inference_mode():
+            logits = self.net(*(torch.from_numpy(np.ascontiguousarray(a)) for a in (words, sufs, shapes)))
+            return torch.sigmoid(logits.float()).numpy()
+
+
+def save_model(path: Path, cfg: NetConfig, vocab: list[str], suffixes: list[str], net: Any,
+               threshold: float, scores: dict[str, Any]) -> None:
+    """Weights (float16, `path`.pt) and config + vocabularies + dev scores (`path`.json)."""
+    import torch
+
+    state = {k: v.detach().half() for k, v in net.state_dict().items()}
+    torch.save(state, path.with_suffix(".pt"))
+    meta = {"config": asdict(cfg), "vocab": vocab, "suffixes": suffixes, "threshold": threshold,
+            "dev_scores": scores}
+    path.with_suffix(".json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+
+
+@lru_cache(maxsize=4)
+def load_model(name: str) -> GapModel:
+    """A shipped model by name (`chunkcli/models/<name>.pt|.json`), loaded once per process."""
+    import torch
+
+    base = MODELS_DIR / name
+    meta = json.loads(base.with_suffix(".json").read_text(encoding="utf-8"))
+    cfg = NetConfig(**meta["config"])
+    net = build_net(cfg, len(meta["vocab"]), len(meta["suffixes"]))
+    state = torch.load(base.with_suffix(".pt"), map_location="cpu", weights_only=True)
+    net.load_state_dict({k: v.float() for k, v in state.items()})
+    net.eval()
+    return GapModel(cfg, meta["vocab"], meta["suffixes"], net, float(meta["threshold"]))
+
+
+def windows(text: str, size: int = 20000, margin: int = 400) -> Iterator[tuple[int, int, int, int]]:
+    """(lo, hi, keep_lo, keep_hi): text[lo:hi] is tokenized; gaps ending in [keep_lo, keep_hi) are kept.
+
+    Windows are cut at whitespace where possible, so no token straddles a cut, and
+    each carries `margin` characters of context on both sides: memory stays bounded
+    on any input size and results do not depend on where the cuts fall.
+    """
+    n, start = len(text), 0
+    while start < n:
+        stop = _cut(text, min(n, start + size))
+        lo, hi = _cut(text, max(0, start - margin)), _cut(text, min(n, stop + margin))
+        yield lo, hi, start, stop
+        start = stop
+
+
+def _cut(text: str, i: int) -> int:
+    """A position at or after `i` (within 200 chars) that does not split a token."""
+    n = len(text)
+    for j in range(i, min(n, i + 200)):
+        if j == 0 or j >= n or text[j].isspace() or not text[j].isalnum() or not text[j - 1].isalnum():
+            return j
+    return min(n, i)
+
+
+def gap_probs(model: GapModel, text: str, candidates_only: bool) -> Iterator[tuple[int, float]]:
+    """(end offset, boundary probability) for the gaps of `text`, window by window.
+
+    With `candidates_only`, only gaps after punctuation or at a newline are
+    scored (the fast path); other gaps are never boundaries there.
+    """
+    for lo, hi, keep_lo, keep_hi in windows(text):
+        toks = model.tokens(text[lo:hi], lo)
+        keep = (toks.ends > keep_lo) & (toks.ends <= keep_hi)
+        idx = np.flatnonzero(keep & (toks.candidates if candidates_only else toks.breakable))
+        probs = model.score_at(toks, idx) if candidates_only else model.score_all(toks)[idx]
+        yield from zip(toks.ends[idx].tolist(), probs.tolist())

@@ -1,0 +1,38 @@
+"""Boundary probabilities → sentence units (shared by `--by sentence` and `--by punct`)."""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Iterator, Sequence
+
+from .base import Unit
+
+
+def units_from_probs(text: str, probs: Iterable[tuple[int, float]], threshold: float) -> Iterator[Unit]:
+    """Cut `text` after every gap whose probability reaches `threshold`; the end of text always cuts.
+
+    Each unit is a stripped, non-empty span; meta["score"] is the probability of
+    the boundary that ends it (1.0 at the end of the text, which is certain).
+    """
+    start, last = 0, len(text.rstrip())
+    for end, p in probs:
+        if p >= threshold:
+            unit = _unit(text, start, end, 1.0 if end >= last else p)
+            if unit:
+                yield unit
+            start = end
+    unit = _unit(text, start, len(text), 1.0)
+    if unit:
+        yield unit
+
+
+def _unit(text: str, start: int, end: int, p: float) -> Unit | None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return Unit(start, end, {"score": round(p, 4)}) if start < end else None
+
+
+def merge_sentence_meta(units: Sequence[Unit]) -> dict[str, Any]:
+    """A packed chunk: how many sentences, and the probability that its end is a sentence end."""
+    return {"units": len(units), "score": units[-1].meta.get("score", 1.0)}

@@ -1,0 +1,1 @@
+"""Training of the shipped sentence-boundary models (`python -m chunkcli.train.punct`)."""

@@ -1,0 +1,96 @@
+"""Training texts for the boundary models: UD train splits, clean and corrupted, SaT-style.
+
+Every variant keeps the gold sentence ends valid: the given structured / flat /
+corrupted files come with their own gold offsets, and the augmentations made
+here (lowercasing, hard-wrapping lines, dropping newlines) never change the
+text length, so the same offsets hold.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..boundaries import gold_path, load_gold, normalise
+from ..segment.punct_features import PAD, TOKEN_RE, tokenize
+
+TRAIN_SETS = ("en_ewt.train", "de_pud.train", "fr_pud.train", "es_pud.train", "zh_pud.train")
+DEV_SETS = ("en_ewt.dev", "de_gsd.dev", "fr_gsd.dev", "es_gsd.dev", "zh_gsdsimp.dev")
+VARIANTS = ("structured", "flat", "corrupted")
+
+
+@dataclass
+class Labelled:
+    name: str
+    text: str
+    ends: list[int]
+
+
+def training_texts(ud: Path, seed: int = 13) -> list[Labelled]:
+    rng = random.Random(seed)
+    out: list[Labelled] = []
+    for tb in TRAIN_SETS:
+        for variant in VARIANTS:
+            g = load_gold(gold_path(ud, tb, variant))
+            out.append(Labelled(f"{tb}.{variant}", g.text, g.ends))
+            if variant == "corrupted":  # twice: the hardest case gets more weight
+                out.append(Labelled(f"{tb}.{variant}.again", g.text, g.ends))
+            if variant != "corrupted":
+                lower = g.text.lower()
+                if len(lower) == len(g.text):  # str.lower() can change length (İ): then skip
+                    out.append(Labelled(f"{tb}.{variant}.lower", lower, g.ends))
+        g = load_gold(gold_path(ud, tb, "structured"))
+        out.append(Labelled(f"{tb}.wrapped", _wrap(g.text, rng), g.ends))
+    return [t for t in out if t.text]
+
+
+def _wrap(text: str, rng: random.Random) -> str:
+    """Hard-wrap lines at 40-90 columns (space → newline), as plain-text mail and PDFs do."""
+    chars, col, width = list(text), 0, rng.randint(40, 90)
+    for i, c in enumerate(chars):
+        col = 0 if c == "\n" else col + 1
+        if c == " " and col >= width:
+            chars[i], col, width = "\n", 0, rng.randint(40, 90)
+    return "".join(chars)
+
+
+def build_vocab(texts: list[Labelled], size: int, suffix_size: int) -> tuple[list[str], list[str]]:
+    words: Counter[str] = Counter()
+    for t in texts:
+        words.update(m.lower() for m in TOKEN_RE.findall(t.text))
+    suffixes: Counter[str] = Counter()
+    for w, n in words.items():
+        suffixes[w[-3:]] += n
+    top = [w for w, n in words.most_common(size) if n >= 2]
+    top_s = [s for s, n in suffixes.most_common(suffix_size) if n >= 2]
+    return ["<pad>", "<unk>", *top], ["<pad>", "<unk>", *top_s]
+
+
+@dataclass
+class Encoded:
+    """All training texts as one token stream (PAD between texts) with labels (-1 = ignore)."""
+
+    words: np.ndarray
+    suffixes: np.ndarray
+    shapes: np.ndarray
+    labels: np.ndarray
+    candidates: np.ndarray
+
+
+def encode(texts: list[Labelled], vocab: list[str], suffixes: list[str], reach: int) -> Encoded:
+    v = {w: i for i, w in enumerate(vocab)}
+    s = {x: i for i, x in enumerate(suffixes)}
+    parts: list[tuple[np.ndarray, ...]] = []
+    for t in texts:
+        toks = tokenize(t.text, 0, v, s)
+        gold = normalise(t.text, t.ends) | {len(t.text.rstrip())}
+        labels = np.isin(toks.ends, np.fromiter(gold, dtype=np.int64)).astype(np.int64)
+        parts.append((toks.words, toks.suffixes, toks.shapes, labels, toks.candidates))
+        pad = np.full(reach, PAD, dtype=np.int64)
+        parts.append((pad, pad, pad, pad - 1, np.zeros(reach, dtype=bool)))
+    cols = [np.concatenate(c) for c in zip(*parts)]
+    return Encoded(*cols)

@@ -1,0 +1,132 @@
+"""Retrain the shipped boundary models and print their dev scores.
+
+    python -m chunkcli.train.punct --data ../shared/data/seg [--minutes 12]
+
+Trains two networks on the UD train splits (EWT + PUD de/fr/es/zh, clean,
+flat, corrupted and augmented variants; never on dev): `punct` (all gaps,
+wider context) and `sentence` (only gaps after punctuation or at newlines,
+small and fast). Thresholds are tuned on the dev sets, then both are written
+to chunkcli/models/ with their dev scores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from ..segment.punct_model import MODELS_DIR, GapModel, NetConfig, build_net, save_model
+from .data import Encoded, build_vocab, encode, training_texts
+from .evaluate import dev_probs, f1_table, tune_threshold
+
+PUNCT_CFG = NetConfig(k=4, word_dim=32, suffix_dim=8, shape_dim=8, hidden=96, wide=64)
+SENTENCE_CFG = NetConfig(k=4, word_dim=24, suffix_dim=8, shape_dim=8, hidden=64, wide=0)
+# Threshold tuning targets: clean and corrupted English for punct, clean English for sentence.
+PUNCT_TUNE = ("en_ewt.dev/structured", "en_ewt.dev/flat", "en_ewt.dev/corrupted")
+SENTENCE_TUNE = ("en_ewt.dev/structured", "en_ewt.dev/flat")
+
+
+@dataclass(frozen=True)
+class Plan:
+    name: str
+    cfg: NetConfig
+    candidates_only: bool
+    minutes: float
+    tune: tuple[str, ...]
+
+
+def batches(enc: Encoded, reach: int, length: int, size: int, rng: np.random.Generator,
+            candidates_only: bool) -> Any:
+    """Endless random windows: inputs of length+2*reach tokens, labels for the middle `length`."""
+    import torch
+
+    n = len(enc.words) - length - 2 * reach
+    if candidates_only:  # the fast model only ever sees candidate gaps: train on those alone
+        yield from _candidate_batches(enc, reach, size * length // 8, rng)
+    while True:
+        starts = rng.integers(0, n, size)
+        win = starts[:, None] + np.arange(length + 2 * reach)[None, :]
+        mid = win[:, reach:reach + length]
+        yield tuple(torch.from_numpy(a[win]) for a in (enc.words, enc.suffixes, enc.shapes)) + (
+            torch.from_numpy(enc.labels[mid]),)
+
+
+def _candidate_batches(enc: Encoded, reach: int, size: int, rng: np.random.Generator) -> Any:
+    import torch
+
+    pos = np.flatnonzero(enc.candidates & (enc.labels >= 0))
+    pos = pos[(pos >= reach) & (pos < len(enc.words) - reach)]
+    while True:
+        centre = rng.choice(pos, size)
+        win = centre[:, None] + np.arange(-reach, reach + 1)[None, :]
+        yield tuple(torch.from_numpy(a[win]) for a in (enc.words, enc.suffixes, enc.shapes)) + (
+            torch.from_numpy(enc.labels[centre][:, None]),)
+
+
+def train_net(plan: Plan, enc: Encoded, n_words: int, n_suffixes: int, log: Callable[[str], None]) -> Any:
+    import torch
+
+    torch.manual_seed(13)
+    net = build_net(plan.cfg, n_words, n_suffixes)
+    opt = torch.optim.AdamW(net.parameters(), lr=4e-3, weight_decay=1e-4)
+    loss_fn = torch.nn.BCEWithLogitsLoss(reduction="none")
+    deadline, step = time.monotonic() + 60 * plan.minutes, 0
+    for words, sufs, shapes, y in batches(enc, plan.cfg.reach, 128, 32, np.random.default_rng(13),
+                                          plan.candidates_only):
+        mask = (y >= 0).float()
+        loss = (loss_fn(net(words, sufs, shapes), y.clamp(min=0).float()) * mask).sum() / mask.sum().clamp(min=1)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        step += 1
+        if step % 100 == 0:
+            log(f"{plan.name}: step {step} loss {loss.item():.4f}")
+        if time.monotonic() > deadline:
+            return net.eval()
+
+
+def run_plan(plan: Plan, enc: Encoded, vocab: list[str], sufs: list[str], ud: Path, out: Path,
+             log: Callable[[str], None]) -> dict[str, float]:
+    net = train_net(plan, enc, len(vocab), len(sufs), log)
+    model = GapModel(plan.cfg, vocab, sufs, net, 0.5)
+    probs = dev_probs(model, ud, plan.candidates_only)
+    threshold = tune_threshold(probs, plan.tune)
+    scores = f1_table(probs, threshold)
+    save_model(out / plan.name, plan.cfg, vocab, sufs, net, threshold, scores)
+    return {"threshold": threshold, **scores}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m chunkcli.train.punct", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--data", type=Path, required=True, help="the shared seg folder (with ud/)")
+    ap.add_argument("--out", type=Path, default=MODELS_DIR, help="where to write the models")
+    ap.add_argument("--minutes", type=float, default=12.0, help="training time of the punct model")
+    ap.add_argument("--only", choices=("punct", "sentence"), help="train one model only")
+    args = ap.parse_args(argv)
+    import torch
+
+    torch.set_num_threads(2)
+    log = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731 (a CLI entry point may print)
+    ud = args.data / "ud"
+    texts = training_texts(ud)
+    vocab, sufs = build_vocab(texts, 20000, 3000)
+    plans = [Plan("punct", PUNCT_CFG, False, args.minutes, PUNCT_TUNE),
+             Plan("sentence", SENTENCE_CFG, True, max(2.0, args.minutes / 4), SENTENCE_TUNE)]
+    args.out.mkdir(parents=True, exist_ok=True)
+    for plan in plans:
+        if args.only and plan.name != args.only:
+            continue
+        enc = encode(texts, vocab, sufs, plan.cfg.reach)
+        log(f"{plan.name}: {len(enc.words)} training tokens, {len(vocab)} words")
+        print(json.dumps({plan.name: run_plan(plan, enc, vocab, sufs, ud, args.out, log)}, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
