@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -52,6 +53,19 @@ def shape_of(tok: str) -> int:
     return 0 if not c.isalnum() else 6
 
 
+_shape = lru_cache(maxsize=65536)(shape_of)  # tokens repeat: classify each form once
+
+
+def _gap_kinds(text: str, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """`gap_kind` for every token at once (numpy), from newline counts between tokens."""
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    newlines = np.concatenate([[0], np.cumsum(codes == 10)])
+    following = np.append(starts[1:], len(text))
+    nl = newlines[following] - newlines[ends]
+    kinds = np.where(following > ends, np.where(nl == 0, 1, np.where(nl == 1, 2, 3)), 0)
+    return np.where(ends >= len(text), 3, kinds).astype(np.int64)
+
+
 def gap_kind(text: str, end: int) -> int:
     """0 no whitespace after the token, 1 spaces, 2 one newline, 3 two or more newlines (or end)."""
     if end >= len(text):
@@ -70,13 +84,14 @@ def tokenize(text: str, base: int, vocab: dict[str, int], suffixes: dict[str, in
     matches = list(TOKEN_RE.finditer(text))
     raw = [m.group() for m in matches]
     forms = [t.lower() for t in raw]
-    ends = [m.end() for m in matches]
+    ends = np.fromiter((m.end() for m in matches), dtype=np.int64, count=len(matches))
+    starts = np.fromiter((m.start() for m in matches), dtype=np.int64, count=len(matches))
     words = [vocab.get(f, UNK) for f in forms]
     sufs = [suffixes.get(f[-3:], UNK) for f in forms]
-    classes = np.asarray([shape_of(t) for t in raw], dtype=np.int64)
-    gaps = np.asarray([gap_kind(text, e) for e in ends], dtype=np.int64)
+    classes = np.asarray([_shape(t) for t in raw], dtype=np.int64)
+    gaps = _gap_kinds(text, starts, ends)
     terminal = np.asarray([f in CJK_TERMINALS for f in forms], dtype=bool)
-    return Tokens(ends=np.asarray(ends, dtype=np.int64) + base, words=np.asarray(words, dtype=np.int64),
+    return Tokens(ends=ends + base, words=np.asarray(words, dtype=np.int64),
                   suffixes=np.asarray(sufs, dtype=np.int64), shapes=1 + classes * N_GAPS + gaps,
                   candidates=((classes == 0) & ((gaps >= 1) | terminal)) | (gaps >= 2),
                   breakable=_breakable(classes, gaps, terminal))

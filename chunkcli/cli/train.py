@@ -1,0 +1,35 @@
+"""`chunkcli train segmenter`: retrain the shipped sentence-boundary models from UD data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from . import app
+from .common import Debug, handle_errors
+
+train_app = typer.Typer(help="Retrain the models chunkcli ships.", no_args_is_help=True)
+app.add_typer(train_app, name="train")
+
+
+@train_app.command("segmenter")
+@handle_errors
+def segmenter(
+    data: Annotated[Path, typer.Option("--data", help="The shared seg folder (with ud/*.gold.json).")],
+    out: Annotated[Optional[Path], typer.Option("--out", help="Where to write the models (default: the package).")] = None,
+    minutes: Annotated[float, typer.Option("--minutes", help="Training time of the punct model.")] = 12.0,
+    only: Annotated[Optional[str], typer.Option("--only", help="punct or sentence (default: both).")] = None,
+    debug: Debug = False,
+) -> int:
+    """Train the punct and sentence boundary models on UD train splits; print dev F1 (JSON) on stdout."""
+    from ..errors import UsageError
+    from ..train.punct import main
+
+    if not (data / "ud").is_dir():
+        raise UsageError(f"{data}: no ud/ folder; point --data at the shared seg data (e.g. ../shared/data/seg)")
+    argv = ["--data", str(data), "--minutes", str(minutes)]
+    argv += ["--out", str(out)] if out else []
+    argv += ["--only", only] if only else []
+    return main(argv)
