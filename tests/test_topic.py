@@ -68,7 +68,9 @@ def test_explain_emits_one_curve_point_per_sentence() -> None:
         chunks = topic_chunks(text, max_tokens=max_tokens, explain=True)
         points = [p for c in chunks for p in c.meta["curve"]]
         assert len(points) == 8
-        assert points[0]["depth"] is None and all(p["depth"] >= 0 for p in points[1:])
+        assert points[0]["gain"] is None and all(p["gain"] >= -1e-6 for p in points[1:])
+        openers = [c for k, c in enumerate(chunks) if k and c.meta["segment"] != chunks[k - 1].meta["segment"]]
+        assert openers and all(c.meta["curve"][0]["gain"] == c.meta["boundary_score"] for c in openers)
         assert all(c.start <= p["start"] < c.end for c in chunks for p in c.meta["curve"])
     plain = topic_chunks(text)
     assert "curve" not in plain[0].meta

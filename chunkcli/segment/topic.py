@@ -1,12 +1,15 @@
 """`--by topic`: split where the topic changes, and say how strongly it changed.
 
-Sentences are embedded once each (batched, cached for the run); the score
-curve compares windows of sentences on both sides of every gap
-(`topic_score`). Each topic segment opens with a hard break so the packer
-never merges two topics; its units carry `{"segment": i, "boundary_score": s}`
-where `s` is the depth of the valley that opened it (null for the first).
-`--max-tokens 0` emits whole segments; `--explain` adds the curve
-(`[{"start", "similarity", "depth"}]`, one point per unit) so it can be plotted.
+Sentences are embedded once each (batched, cached for the run); the cuts are
+the globally best segmentation of the sentence vectors (`topic_dp`), so each
+boundary's score is its *gain*: how much better the two sides fit as
+separate topics than as one, in "sentences' worth" of coherence. `--threshold`
+is the smallest gain worth a cut (default 1.25). Each topic segment opens
+with a hard break so the packer never merges two topics; its units carry
+`{"segment": i, "boundary_score": gain}` (null for the first segment).
+`--max-tokens 0` emits whole segments; `--explain` adds the curve, one point
+per unit: `{"start", "similarity", "gain"}` for the gap before it, where
+similarity compares the 3 sentences on each side.
 """
 
 from __future__ import annotations
@@ -19,37 +22,40 @@ import numpy as np
 from ..records import Document
 from ..tokens import TokenCounter
 from .base import SegmentOptions, Unit, register
+from .topic_dp import Prefix, dp_boundaries, gap_gains
 from .topic_embed import count_tokens, embed_texts
-from .topic_score import Curve, choose_boundaries, curve, default_cutoff
+from .topic_score import window_similarity
 from .topic_units import Span, paragraph_gaps, sentence_spans
 
-WINDOW = 3  # sentences per side of a gap; tuned on synthetic dev documents (docs/topic.md)
-SPREAD = 0.5  # default cutoff: mean depth + SPREAD standard deviations
-MIN_UNITS = 2  # a topic segment of one sentence is almost always a false cut
+PENALTY = 1.25  # default --threshold; chosen on Choi-style documents built from EWT train (docs/topic.md)
+WINDOW = 3  # sentences per side for the explained similarity curve
 
 
 @dataclass(frozen=True)
 class TopicResult:
-    """Where segments start (unit indices, first is 0), their scores, and the curve."""
+    """Where segments start (unit indices, first is 0), their scores, and per-gap curves."""
 
     starts: list[int]
     scores: list[float | None]
-    curve: Curve
+    similarity: np.ndarray
+    gain: np.ndarray
 
 
 def segment_vectors(
     vecs: np.ndarray, tokens: Sequence[int], opts: SegmentOptions, paragraphs: Sequence[bool] | None = None,
 ) -> TopicResult:
-    """Topic segmentation of units given their embeddings and token counts."""
-    c = curve(vecs, WINDOW)
-    cutoff = opts.threshold if opts.threshold is not None else default_cutoff(c.depth, SPREAD)
-    bounds = choose_boundaries(c.depth, tokens, cutoff, opts.min_tokens, MIN_UNITS, paragraphs)
-    starts = [0, *bounds]
-    return TopicResult(starts, [None] + [round(float(c.depth[b - 1]), 4) for b in bounds], c)
+    """Topic segmentation of units given their embeddings and token counts (cuts only where
+    `paragraphs`, one flag per gap, allows)."""
+    prefix = Prefix.of(vecs)
+    penalty = PENALTY if opts.threshold is None else opts.threshold
+    bounds = dp_boundaries(prefix, tokens, penalty, opts.min_tokens, 1, paragraphs)
+    gains = gap_gains(prefix, bounds)
+    scores = [None] + [round(float(gains[b - 1]), 4) for b in bounds]
+    return TopicResult([0, *bounds], scores, window_similarity(vecs, WINDOW), gains)
 
 
 def use_paragraphs(gaps: Sequence[bool]) -> bool:
-    """Restrict cuts to paragraph breaks only when the text has paragraphs of several sentences."""
+    """Cut only at paragraph breaks when the text has paragraphs of several sentences."""
     return 0 < sum(gaps) <= 0.6 * len(gaps)
 
 
@@ -77,11 +83,11 @@ class TopicSegments:
         return meta
 
 
-def _points(spans: Sequence[Span], c: Curve, lo: int, hi: int) -> list[dict[str, Any]]:
+def _points(spans: Sequence[Span], r: TopicResult, lo: int, hi: int) -> list[dict[str, Any]]:
     """Curve points for units lo..hi-1: the gap before each unit (none before the first unit)."""
     return [{"start": spans[i][0],
-             "similarity": round(float(c.similarity[i - 1]), 4) if i else None,
-             "depth": round(float(c.depth[i - 1]), 4) if i else None} for i in range(lo, hi)]
+             "similarity": round(float(r.similarity[i - 1]), 4) if i else None,
+             "gain": round(float(r.gain[i - 1]), 4) if i else None} for i in range(lo, hi)]
 
 
 def _segment_units(spans: Sequence[Span], r: TopicResult, explain: bool) -> list[Unit]:
@@ -90,7 +96,7 @@ def _segment_units(spans: Sequence[Span], r: TopicResult, explain: bool) -> list
     for i, (lo, hi) in enumerate(zip(r.starts, ends)):
         meta: dict[str, Any] = {"segment": i, "boundary_score": r.scores[i], "units": hi - lo}
         if explain:
-            meta["curve"] = _points(spans, r.curve, lo, hi)
+            meta["curve"] = _points(spans, r, lo, hi)
         out.append(Unit(spans[lo][0], spans[hi - 1][1], meta, hard_break=True))
     return out
 
@@ -102,6 +108,6 @@ def _sentence_units(spans: Sequence[Span], r: TopicResult, explain: bool) -> lis
         seg = opened.get(i, seg)
         meta: dict[str, Any] = {"segment": seg, "boundary_score": r.scores[seg]}
         if explain:
-            meta["curve"] = _points(spans, r.curve, i, i + 1)
+            meta["curve"] = _points(spans, r, i, i + 1)
         out.append(Unit(s, e, meta, hard_break=i in opened))
     return out
