@@ -61,6 +61,7 @@ class CodeChunks:
             return fallback_units(doc, opts, counter, lang, why)
         src = SourceMap(doc.text)
         root = parse(parser, src)
+        src.index_tokens(counter)
         if root.has_error:
             return fallback_units(doc, opts, counter, lang, f"{lang} syntax errors")
         return list(_ast_units(src, root, lang, module_name(doc.source), opts, counter))
@@ -72,7 +73,7 @@ class CodeChunks:
 def _ast_units(src: SourceMap, root: Any, lang: str, module: str, opts: SegmentOptions,
                counter: TokenCounter) -> Iterator[Unit]:
     cap = opts.max_tokens
-    runs = split_runs(glue(flatten(root, src, counter, cap, lang), src.text), src, counter, cap, lang)
+    runs = split_runs(glue(flatten(root, src, cap, lang), src.text), src, cap, lang)
     for run in runs:
         if cap > 0 and len(run) == 1 and run[0].tokens > cap:  # an unsplittable leaf: line pieces
             for i, (s, e) in enumerate(line_spans(src.text, run[0].start, run[0].end)):
@@ -157,7 +158,7 @@ def with_context(meta: dict[str, Any], chunk_text: str, context: bool) -> dict[s
 
 
 def nonws(text: str) -> int:
-    return sum(1 for c in text if not c.isspace())
+    return len("".join(text.split()))
 
 
 def _unique(items: Any) -> list[Any]:

@@ -10,7 +10,7 @@ The shared packer then merges adjacent runs up to the cap.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from typing import Any, Iterator, Sequence
 
@@ -38,6 +38,19 @@ class SourceMap:
         if self._byte_at is None:
             return byte
         return int(np.searchsorted(self._byte_at, byte))
+
+    def index_tokens(self, counter: TokenCounter) -> None:
+        """Tokenize the whole file once; any span's size is then two bisections, not a re-encode.
+
+        Spans are cut at syntax-node edges, which are word edges, where WordPiece counts add up
+        exactly; the shared packer recounts every chunk anyway, so the cap cannot be broken.
+        """
+        spans = counter.spans(self.text)
+        self._tok_starts = [s for s, _ in spans]
+        self._tok_ends = [e for _, e in spans]
+
+    def tokens(self, start: int, end: int) -> int:
+        return max(0, bisect_right(self._tok_ends, end) - bisect_left(self._tok_starts, start))
 
     def line(self, char: int) -> int:
         """1-based line number of a code-point offset."""
@@ -69,18 +82,18 @@ def parse(parser: Any, src: SourceMap) -> Any:
     return parser.parse(src.data).root_node
 
 
-def flatten(root: Any, src: SourceMap, counter: TokenCounter, cap: int, lang: str) -> list[Atom]:
+def flatten(root: Any, src: SourceMap, cap: int, lang: str) -> list[Atom]:
     """Nodes that fit the cap (or cannot be split further), in document order."""
     out: list[Atom] = []
     opening = closing = False
-    stack = [(_children(root, 0, len(src.text), src, counter), False)]
+    stack = [(_children(root, 0, len(src.text), src), False)]
     while stack:  # an explicit stack: deeply nested code must not hit the recursion limit
         atom = next(stack[-1][0], None)
         if atom is None:
             closing = stack.pop()[1] or closing
         elif cap > 0 and atom.tokens > cap and atom.node.child_count and not atom.gap:
             scoped = is_definition(lang, atom.node) or atom.node.type == "decorated_definition"
-            stack.append((_children(atom.node, atom.start, atom.end, src, counter), scoped))
+            stack.append((_children(atom.node, atom.start, atom.end, src), scoped))
             opening = opening or scoped
         else:
             atom.brk = opening or (closing and atom.node.is_named)
@@ -91,7 +104,7 @@ def flatten(root: Any, src: SourceMap, counter: TokenCounter, cap: int, lang: st
     return out
 
 
-def _children(parent: Any, start: int, end: int, src: SourceMap, counter: TokenCounter) -> Iterator[Atom]:
+def _children(parent: Any, start: int, end: int, src: SourceMap) -> Iterator[Atom]:
     """The parent's children as sized atoms, plus any non-blank text between them (never lost)."""
     spans: list[tuple[int, int, Any, bool]] = []
     pos = start
@@ -105,13 +118,7 @@ def _children(parent: Any, start: int, end: int, src: SourceMap, counter: TokenC
     spans.append((pos, end, parent, True))
     spans = [(*_trim(src.text, s, e), n, gap) for s, e, n, gap in spans]
     spans = [sp for sp in spans if sp[0] < sp[1]]
-    counts = _count(counter, [src.text[s:e] for s, e, _, _ in spans])
-    return iter([Atom(s, e, n, k, gap) for (s, e, n, gap), k in zip(spans, counts)])
-
-
-def _count(counter: TokenCounter, texts: list[str]) -> list[int]:
-    batch = getattr(counter, "count_batch", None)
-    return list(batch(texts)) if batch else [counter.count(t) for t in texts]
+    return iter([Atom(s, e, n, src.tokens(s, e), gap) for s, e, n, gap in spans])
 
 
 def glue(atoms: Sequence[Atom], text: str) -> list[list[Atom]]:
@@ -136,8 +143,7 @@ def _stuck(prev: Atom, atom: Atom, text: str) -> bool:
     return tail.count("\n") <= 1
 
 
-def split_runs(runs: list[list[Atom]], src: SourceMap, counter: TokenCounter, cap: int,
-               lang: str) -> list[list[Atom]]:
+def split_runs(runs: list[list[Atom]], src: SourceMap, cap: int, lang: str) -> list[list[Atom]]:
     """Runs over the cap: expand their largest splittable atom and re-glue, until they fit.
 
     Only a run of unsplittable atoms is cut between atoms (mid-line: the lesser evil).
@@ -148,18 +154,17 @@ def split_runs(runs: list[list[Atom]], src: SourceMap, counter: TokenCounter, ca
     todo = runs[::-1]
     while todo:
         run = todo.pop()
-        if len(run) == 1 or counter.count(src.text[run[0].start:run[-1].end]) <= cap:
+        if len(run) == 1 or src.tokens(run[0].start, run[-1].end) <= cap:
             out.append(run)
             continue
-        todo.extend(_expand_one(run, src, counter, lang, cap)[::-1])
+        todo.extend(_expand_one(run, src, lang, cap)[::-1])
     return out
 
 
-def _expand_one(run: list[Atom], src: SourceMap, counter: TokenCounter, lang: str,
-                cap: int) -> list[list[Atom]]:
+def _expand_one(run: list[Atom], src: SourceMap, lang: str, cap: int) -> list[list[Atom]]:
     lead = next((i for i, a in enumerate(run) if not is_attached(a.node)), len(run))
     rest = run[lead:]
-    if 0 < lead < len(run) and counter.count(src.text[rest[0].start:rest[-1].end]) <= cap:
+    if 0 < lead < len(run) and src.tokens(rest[0].start, rest[-1].end) <= cap:
         return [run[:lead], rest]  # a definition that fits beats keeping its comment on top
     # Open a multi-line block that is not itself a definition (a body glued to its header line):
     # its children give cuts between lines. Definitions that fit are never opened.
@@ -169,7 +174,7 @@ def _expand_one(run: list[Atom], src: SourceMap, counter: TokenCounter, lang: st
         return [[a] for a in run]
     big = max(splittable, key=lambda a: a.tokens)
     i = run.index(big)
-    kids = list(_children(big.node, big.start, big.end, src, counter))
+    kids = list(_children(big.node, big.start, big.end, src))
     if kids:
         kids[0].brk = big.brk
     return glue(run[:i] + kids + run[i + 1:], src.text)
