@@ -234,3 +234,14 @@ def test_cli_segment_by_code(tmp_path: Path) -> None:
     records = [json.loads(line) for line in result.stdout.splitlines()]
     assert records and all(r["type"] == "chunk" and r["strategy"] == "code" for r in records)
     assert any("stack.Pop" in r["meta"]["symbols"] for r in records)
+
+
+def test_cli_warns_on_stderr_for_a_file_with_syntax_errors() -> None:
+    from typer.testing import CliRunner
+
+    from chunkcli.cli import app
+
+    result = CliRunner().invoke(app, ["segment", str(CODE / "broken.py"), "--by", "code"])
+    assert result.exit_code == 0
+    assert "broken.py: python syntax errors; chunked by lines" in result.stderr
+    assert all(json.loads(line)["meta"]["warning"] for line in result.stdout.splitlines())

@@ -125,7 +125,7 @@ def _kind(lang: str, atom: Atom) -> str | None:
 def fallback_units(doc: Document, opts: SegmentOptions, counter: TokenCounter, lang: str | None,
                    why: str) -> list[Unit]:
     """Line-aware units for a file the syntax tree cannot serve; the reason rides in meta.warning."""
-    warn = getattr(opts, "warn", None)  # a warning channel, if the options carry one
+    warn = getattr(opts, "warn", None)  # the CLI passes its stderr reporter here
     if callable(warn):
         warn(f"{doc.source}: {why}; chunked by lines")
     src = SourceMap(doc.text)
