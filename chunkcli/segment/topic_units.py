@@ -1,7 +1,7 @@
 """The units topic segmentation compares: sentences, and where paragraph breaks fall.
 
-Sentences come from the registered `sentence` strategy. When it is not
-installed, a small fallback splits at sentence-final punctuation followed by
+Sentences come from the registered `sentence` and `punct` strategies. When
+neither is installed, a small fallback splits at sentence-final punctuation followed by
 whitespace and at line breaks, which is enough to find topic changes (a topic
 boundary only needs a unit boundary nearby, not perfect sentences).
 """
@@ -25,17 +25,28 @@ _PARAGRAPH = re.compile(r"\n")
 
 
 def sentence_spans(doc: Document, opts: SegmentOptions, counter: TokenCounter) -> list[Span]:
-    """Ordered, non-empty (start, end) sentence spans of `doc.text`, whitespace trimmed."""
+    """Ordered, non-empty (start, end) sentence spans of `doc.text`, whitespace trimmed.
+
+    Cuts wherever the `sentence` or the `punct` strategy ends a sentence: a topic
+    boundary can only fall between units, and web text often ends a passage
+    without punctuation, which only the punctuation-agnostic model sees.
+    """
     from . import load_all
 
-    load_all()  # registers `sentence` when its module exists
-    if "sentence" in REGISTRY:
-        # --threshold means a topic cut here, not the sentence model's boundary probability.
-        units = REGISTRY["sentence"]().units(doc, replace(opts, threshold=None, strategy="sentence"), counter)
-        spans = [(u.start, u.end) for u in units]
-    else:
-        spans = list(_fallback_spans(doc.text))
+    load_all()  # registers `sentence` and `punct` when their modules exist
+    # --threshold means a topic cut here, not a sentence model's boundary probability.
+    sub = replace(opts, threshold=None)
+    ends: set[int] = set()
+    for name in ("sentence", "punct"):
+        if name in REGISTRY:
+            ends.update(u.end for u in REGISTRY[name]().units(doc, replace(sub, strategy=name), counter))
+    spans = _cut_at(doc.text, ends) if ends else list(_fallback_spans(doc.text))
     return [s for s in (_trim(doc.text, a, b) for a, b in spans) if s[0] < s[1]]
+
+
+def _cut_at(text: str, ends: set[int]) -> list[Span]:
+    bounds = [0, *sorted(e for e in ends if 0 < e < len(text)), len(text)]
+    return list(zip(bounds, bounds[1:]))
 
 
 def _fallback_spans(text: str) -> Iterator[Span]:
