@@ -2,10 +2,12 @@
 
 For the gap after token i it reads tokens i-K..i+K (word, suffix and shape
 embeddings) through a convolution of width 2K+1, an optional dilated
-convolution for wider context, and a 1x1 output: the logit that a sentence
-ends at the gap. Because every layer is a convolution without padding, the
-same weights score a whole token sequence (`--by punct`) or only gathered
-windows around candidate gaps (`--by sentence`, which must be fast).
+convolution for wider context, an optional bidirectional GRU over the whole
+window (long context: what punctuation-free text needs), and a linear output:
+the logit that a sentence ends at the gap. Without the GRU every layer is a
+convolution without padding, so the same weights score a whole token sequence
+or only gathered windows around candidate gaps (`--by sentence`, which must be
+fast); with it, gaps are always scored over the whole window.
 
 torch is imported inside functions so importing this module stays cheap.
 """
@@ -37,6 +39,7 @@ class NetConfig:
     wide: int = 96        # channels of the dilated layer; 0 = no second layer
     wide_k: int = 5
     wide_dilation: int = 2
+    rnn: int = 0          # hidden size of a bidirectional GRU on top; 0 = convolutions only
 
     @property
     def reach(self) -> int:
@@ -61,11 +64,16 @@ def build_net(cfg: NetConfig, n_words: int, n_suffixes: int) -> Any:
             if cfg.wide:
                 layers += [nn.Conv1d(cfg.hidden, cfg.wide, cfg.wide_k, dilation=cfg.wide_dilation), nn.ReLU()]
                 out = cfg.wide
-            self.body = nn.Sequential(*layers, nn.Conv1d(out, 1, 1))
+            self.body = nn.Sequential(*layers)
+            self.rnn = nn.GRU(out, cfg.rnn, batch_first=True, bidirectional=True) if cfg.rnn else None
+            self.out = nn.Linear(2 * cfg.rnn if cfg.rnn else out, 1)
 
         def forward(self, words: "torch.Tensor", sufs: "torch.Tensor", shapes: "torch.Tensor") -> "torch.Tensor":
             x = torch.cat([self.words(words), self.suffixes(sufs), self.shapes(shapes)], dim=-1)
-            return self.body(x.transpose(1, 2)).squeeze(1)  # (batch, T - 2*reach) logits
+            h = self.body(x.transpose(1, 2)).transpose(1, 2)  # (batch, T - 2*reach, channels)
+            if self.rnn is not None:
+                h = self.rnn(h)[0]
+            return self.out(h).squeeze(-1)  # (batch, T - 2*reach) logits
 
     return GapNet()
 
@@ -73,10 +81,22 @@ def build_net(cfg: NetConfig, n_words: int, n_suffixes: int) -> Any:
 class GapModel:
     """A trained network with its vocabularies; scores gaps of any text."""
 
-    def __init__(self, cfg: NetConfig, vocab: list[str], suffixes: list[str], net: Any, threshold: float) -> None:
-        self.cfg, self.net, self.threshold = cfg, net, threshold
+    def __init__(self, cfg: NetConfig, vocab: list[str], suffixes: list[str], net: Any, threshold: float,
+                 state: dict[str, np.ndarray] | None = None) -> None:
+        self.cfg, self._net, self.threshold, self.state = cfg, net, threshold, state
         self.vocab = {w: i for i, w in enumerate(vocab)}
         self.suffixes = {s: i for i, s in enumerate(suffixes)}
+
+    @property
+    def net(self) -> Any:
+        """The torch network, built from the numpy weights on first use."""
+        if self._net is None:
+            import torch
+
+            self._net = build_net(self.cfg, len(self.vocab), len(self.suffixes))
+            self._net.load_state_dict({k: torch.from_numpy(v) for k, v in self.state.items()})
+            self._net.eval()
+        return self._net
 
     def tokens(self, text: str, base: int = 0) -> Tokens:
         return tokenize(text, base, self.vocab, self.suffixes)
@@ -87,18 +107,37 @@ class GapModel:
         if len(toks.words) == 0:
             return np.zeros(0, dtype=np.float32)
         ids = [np.pad(a, (r, r), constant_values=PAD) for a in (toks.words, toks.suffixes, toks.shapes)]
-        return self._run(*(a[None, :] for a in ids))[0]
+        if self.cfg.rnn:
+            return self._run_pieces(ids, len(toks.words))
+        return self.run(*(a[None, :] for a in ids))[0]
+
+    def _run_pieces(self, ids: list[np.ndarray], n: int, piece: int = 128, context: int = 48) -> np.ndarray:
+        """A recurrent net over overlapping pieces run as one batch (a GRU steps once per token,
+        so one long sequence is slow); each piece keeps `context` tokens of context each side."""
+        r = self.cfg.reach
+        starts = np.arange(0, n, piece)
+        span = piece + 2 * context + 2 * r
+        tok = starts[:, None] - context - r + np.arange(span)[None, :]  # token index at each slot
+        valid = (tok >= -r) & (tok < n + r)
+        batch = [np.where(valid, a[np.clip(tok + r, 0, n + 2 * r - 1)], PAD) for a in ids]
+        probs = self.run(*batch)[:, context:context + piece]
+        return probs.reshape(-1)[:n]
 
     def score_at(self, toks: Tokens, idx: np.ndarray) -> np.ndarray:
         """Boundary probability after the tokens at positions `idx` only (gathered windows)."""
         r = self.cfg.reach
         if len(idx) == 0:
             return np.zeros(0, dtype=np.float32)
+        if self.cfg.rnn:  # a recurrent model needs the whole window
+            return self.score_all(toks)[idx]
         window = idx[:, None] + np.arange(-r, r + 1)[None, :] + r
         ids = [np.pad(a, (r, r), constant_values=PAD)[window] for a in (toks.words, toks.suffixes, toks.shapes)]
-        return self._run(*ids)[:, 0]
+        return self.run(*ids)[:, 0]
 
-    def _run(self, words: np.ndarray, sufs: np.ndarray, shapes: np.ndarray) -> np.ndarray:
+    def run(self, words: np.ndarray, sufs: np.ndarray, shapes: np.ndarray) -> np.ndarray:
+        """Probabilities (batch, T - 2*reach) for id arrays (batch, T)."""
+        if self.state is not None and not self.cfg.rnn and not self.cfg.wide:
+            return _numpy_conv(self.state, words, sufs, shapes)  # small batches: no torch needed
         import torch
 
         with torch.inference_mode():
@@ -108,11 +147,9 @@ class GapModel:
 
 def save_model(path: Path, cfg: NetConfig, vocab: list[str], suffixes: list[str], net: Any,
                threshold: float, scores: dict[str, Any]) -> None:
-    """Weights (float16, `path`.pt) and config + vocabularies + dev scores (`path`.json)."""
-    import torch
-
-    state = {k: v.detach().half() for k, v in net.state_dict().items()}
-    torch.save(state, path.with_suffix(".pt"))
+    """Weights (float16, `path`.npz) and config + vocabularies + dev scores (`path`.json)."""
+    state = {k: v.detach().half().numpy() for k, v in net.state_dict().items()}
+    np.savez_compressed(path.with_suffix(".npz"), **state)
     meta = {"config": asdict(cfg), "vocab": vocab, "suffixes": suffixes, "threshold": threshold,
             "dev_scores": scores}
     path.with_suffix(".json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
@@ -120,17 +157,40 @@ def save_model(path: Path, cfg: NetConfig, vocab: list[str], suffixes: list[str]
 
 @lru_cache(maxsize=4)
 def load_model(name: str) -> GapModel:
-    """A shipped model by name (`chunkcli/models/<name>.pt|.json`), loaded once per process."""
-    import torch
+    """A shipped model by name (`chunkcli/models/<name>.npz|.json`), loaded once per process."""
+    return load_model_from(MODELS_DIR / name)
 
-    base = MODELS_DIR / name
+
+def load_model_from(base: Path) -> GapModel:
     meta = json.loads(base.with_suffix(".json").read_text(encoding="utf-8"))
-    cfg = NetConfig(**meta["config"])
-    net = build_net(cfg, len(meta["vocab"]), len(meta["suffixes"]))
-    state = torch.load(base.with_suffix(".pt"), map_location="cpu", weights_only=True)
-    net.load_state_dict({k: v.float() for k, v in state.items()})
-    net.eval()
-    return GapModel(cfg, meta["vocab"], meta["suffixes"], net, float(meta["threshold"]))
+    with np.load(base.with_suffix(".npz")) as weights:
+        state = _upgrade({k: weights[k].astype(np.float32) for k in weights.files})
+    return GapModel(NetConfig(**meta["config"]), meta["vocab"], meta["suffixes"], None,
+                    float(meta["threshold"]), state)
+
+
+def _upgrade(state: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Weights saved before the output became a Linear layer: its 1x1 conv (1, C, 1) → (1, C)."""
+    if "out.weight" in state:
+        return state
+    last = max(int(k.split(".")[1]) for k in state if k.startswith("body."))
+    state["out.weight"] = state.pop(f"body.{last}.weight")[:, :, 0]
+    state["out.bias"] = state.pop(f"body.{last}.bias")
+    return state
+
+
+def _numpy_conv(state: dict[str, np.ndarray], words: np.ndarray, sufs: np.ndarray,
+                shapes: np.ndarray) -> np.ndarray:
+    """The one-convolution network in numpy (same maths as GapNet without the optional layers)."""
+    x = np.concatenate([state["words.weight"][words], state["suffixes.weight"][sufs],
+                        state["shapes.weight"][shapes]], axis=-1)  # (B, T, D)
+    w = state["body.0.weight"]  # (H, D, K)
+    k = w.shape[2]
+    view = np.lib.stride_tricks.sliding_window_view(x, k, axis=1)  # (B, T-K+1, D, K)
+    b, t = view.shape[:2]
+    h = np.maximum(view.reshape(b * t, -1) @ w.reshape(w.shape[0], -1).T + state["body.0.bias"], 0)
+    logits = h @ state["out.weight"].T + state["out.bias"]
+    return (1.0 / (1.0 + np.exp(-logits))).reshape(b, t).astype(np.float32)
 
 
 def windows(text: str, size: int = 20000, margin: int = 400) -> Iterator[tuple[int, int, int, int]]:

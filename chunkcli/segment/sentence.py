@@ -1,12 +1,12 @@
 """`--by sentence`: sentences of well-formed text, fast (≥ 1 M characters/s).
 
-A small learned model (chunkcli/models/sentence.*, trained by
-`python -m chunkcli.train.punct`) scores only the gaps where a sentence can
-end in punctuated text: after punctuation followed by whitespace, after CJK
-terminals, and at newlines. It learns abbreviations, initials, lowercase
-sentence starts, quotes and list items from UD data instead of hand rules;
-decimals, URLs and e-mail addresses have no whitespace after their dots, so
-they are never candidates. Each unit's meta carries the boundary probability.
+Candidate gaps (punctuation + whitespace, CJK terminals, line ends) are found
+by one regex; rules settle most of them (sentence_gaps.py), and a small learned
+model (chunkcli/models/sentence.*, trained by `python -m chunkcli.train.punct`)
+scores the rest in batches — ":" before a capital, "." after a capital or a
+number, "?" before a lowercase word, hard-wrapped lines. The model learned
+those from UD data; the rules carry what UD cannot teach (abbreviations,
+initials, list markers). Each unit's meta carries its boundary probability.
 """
 
 from __future__ import annotations
@@ -18,12 +18,13 @@ from ..tokens import TokenCounter
 from .base import SegmentOptions, Unit, register
 from .sentence_units import merge_sentence_meta, units_from_probs
 
+BATCH = 2048  # model questions scored at once: bounded memory on any input size
 
-@register("sentence", "sentences (learned model at punctuation and newlines; meta.score = boundary probability)")
+
+@register("sentence", "sentences (rules + a learned model at ambiguous punctuation; meta.score = boundary probability)")
 class Sentences:
     name = "sentence"
     model = "sentence"
-    candidates_only = True
 
     def units(self, doc: Document, opts: SegmentOptions, counter: TokenCounter) -> Iterable[Unit]:
         from .punct_model import load_model
@@ -33,11 +34,29 @@ class Sentences:
         return units_from_probs(doc.text, self.probs(model, doc.text), threshold)
 
     def probs(self, model, text: str) -> Iterator[tuple[int, float]]:
-        from .punct_model import gap_probs
-        from .sentence_rules import adjust
+        from .sentence_gaps import ASK, candidate_gaps, decide
 
-        for end, p in gap_probs(model, text, self.candidates_only):
-            yield end, adjust(text, end, p)
+        pending: list[tuple[int, float]] = []
+        asked: list[int] = []
+        for end, nxt in candidate_gaps(text):
+            p = decide(text, end, nxt)
+            pending.append((end, p))
+            if p == ASK:
+                asked.append(end)
+                if len(asked) >= BATCH:
+                    yield from _answer(model, text, pending, asked)
+                    pending, asked = [], []
+        yield from _answer(model, text, pending, asked)
 
     def merge_meta(self, units: Sequence[Unit]) -> dict:
         return merge_sentence_meta(units)
+
+
+def _answer(model, text: str, pending: list[tuple[int, float]], asked: list[int]) -> Iterator[tuple[int, float]]:
+    """The pending gaps in order, with the model's probabilities filled in where rules asked for them."""
+    from .sentence_gaps import ASK
+    from .sentence_local import score_gaps
+
+    answers = iter(score_gaps(model, text, asked).tolist())
+    for end, p in pending:
+        yield end, (next(answers) if p == ASK else p)

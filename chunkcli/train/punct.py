@@ -25,7 +25,8 @@ from ..segment.punct_model import MODELS_DIR, GapModel, NetConfig, build_net, sa
 from .data import Encoded, build_vocab, encode, training_texts
 from .evaluate import dev_probs, f1_table, tune_threshold
 
-PUNCT_CFG = NetConfig(k=4, word_dim=32, suffix_dim=8, shape_dim=8, hidden=96, wide=64)
+# punct: convolution then a bidirectional GRU (long context for text without punctuation).
+PUNCT_CFG = NetConfig(k=3, word_dim=48, suffix_dim=16, shape_dim=8, hidden=96, wide=0, rnn=64)
 SENTENCE_CFG = NetConfig(k=4, word_dim=24, suffix_dim=8, shape_dim=8, hidden=64, wide=0)
 # Threshold tuning targets: clean and corrupted English for punct, clean English for sentence.
 PUNCT_TUNE = ("en_ewt.dev/structured", "en_ewt.dev/flat", "en_ewt.dev/corrupted")
@@ -76,19 +77,29 @@ def train_net(plan: Plan, enc: Encoded, n_words: int, n_suffixes: int, log: Call
     net = build_net(plan.cfg, n_words, n_suffixes)
     opt = torch.optim.AdamW(net.parameters(), lr=4e-3, weight_decay=1e-4)
     loss_fn = torch.nn.BCEWithLogitsLoss(reduction="none")
-    deadline, step = time.monotonic() + 60 * plan.minutes, 0
-    for words, sufs, shapes, y in batches(enc, plan.cfg.reach, 128, 32, np.random.default_rng(13),
+    start = time.monotonic()
+    deadline, step = start + 60 * plan.minutes, 0
+    for words, sufs, shapes, y in batches(enc, plan.cfg.reach, 160, 32, np.random.default_rng(13),
                                           plan.candidates_only):
+        _decay(opt, (time.monotonic() - start) / (deadline - start))
         mask = (y >= 0).float()
         loss = (loss_fn(net(words, sufs, shapes), y.clamp(min=0).float()) * mask).sum() / mask.sum().clamp(min=1)
         opt.zero_grad()
         loss.backward()
         opt.step()
         step += 1
-        if step % 100 == 0:
-            log(f"{plan.name}: step {step} loss {loss.item():.4f}")
+        if step % 200 == 0:
+            log(f"{plan.name}: step {step} loss {loss.item():.4f} ({time.monotonic() - start:.0f} s)")
         if time.monotonic() > deadline:
             return net.eval()
+
+
+def _decay(opt: Any, progress: float, peak: float = 4e-3) -> None:
+    """Cosine learning-rate decay over the wall-clock budget (training is time-boxed, not step-boxed)."""
+    import math
+
+    for group in opt.param_groups:
+        group["lr"] = peak * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * min(1.0, progress))))
 
 
 def run_plan(plan: Plan, enc: Encoded, vocab: list[str], sufs: list[str], ud: Path, out: Path,
