@@ -25,6 +25,9 @@ class Unit:
     meta: dict[str, Any] = field(default_factory=dict)
     # Units that must never share a chunk with the previous unit (e.g. topic boundaries).
     hard_break: bool = False
+    # Token count when the strategy already knows it (saves a tokenizer pass); the packer
+    # still recounts every packed chunk, so a wrong hint can never break the cap.
+    n_tokens: int | None = None
 
 
 @dataclass(frozen=True)

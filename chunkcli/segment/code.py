@@ -77,11 +77,12 @@ def _ast_units(src: SourceMap, root: Any, lang: str, module: str, opts: SegmentO
     for run in runs:
         if cap > 0 and len(run) == 1 and run[0].tokens > cap:  # an unsplittable leaf: line pieces
             for i, (s, e) in enumerate(line_spans(src.text, run[0].start, run[0].end)):
-                yield Unit(s, e, _run_meta(src, run, lang, module, s, e, opts.context), i == 0)
+                yield Unit(s, e, _run_meta(src, run, lang, module, s, e, opts.context), i == 0,
+                           src.tokens(s, e))
         else:
             s, e = run[0].start, run[-1].end
             brk = run_breaks(run)
-            yield Unit(s, e, _run_meta(src, run, lang, module, s, e, opts.context), brk)
+            yield Unit(s, e, _run_meta(src, run, lang, module, s, e, opts.context), brk, src.tokens(s, e))
 
 
 def _run_meta(src: SourceMap, run: list[Atom], lang: str, module: str, s: int, e: int,

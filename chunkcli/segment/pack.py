@@ -35,16 +35,22 @@ def pack(
     merge_meta: MergeMeta = common_meta,
 ) -> Iterator[Chunk]:
     units = [u for u in units if doc.text[u.start:u.end].strip()]
-    counts = _count_units(doc.text, units, counter)
-    if opts.max_tokens <= 0:
-        for unit, n in zip(units, counts):
+    if opts.max_tokens <= 0:  # units are emitted as they are: count each exactly, ignore hints
+        for unit, n in zip(units, _count_texts(doc.text, units, counter)):
             yield _chunk(doc, unit.start, unit.end, n, strategy, dict(unit.meta))
         return
+    counts = _count_units(doc.text, units, counter)
     for group in _groups(units, counts, opts):
         yield from _emit_group(doc, group, counter, opts, strategy, merge_meta)
 
 
 def _count_units(text: str, units: Sequence[Unit], counter: TokenCounter) -> list[int]:
+    if all(u.n_tokens is not None for u in units):
+        return [u.n_tokens for u in units]  # type: ignore[misc]
+    return _count_texts(text, units, counter)
+
+
+def _count_texts(text: str, units: Sequence[Unit], counter: TokenCounter) -> list[int]:
     texts = [text[u.start:u.end] for u in units]
     batch = getattr(counter, "count_batch", None)
     return list(batch(texts)) if batch else [counter.count(t) for t in texts]
