@@ -10,6 +10,7 @@ path. Sizes: BENCH_RETRIEVAL_SCALES (default "100000"; add 1000000 if you have
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import random
@@ -150,12 +151,23 @@ def _vectors(n: int, seed: int = 0) -> np.ndarray:
     return out
 
 
+def _zipf_words(n_vocab: int = 30000, seed: int = 5):
+    """A word sampler with a Zipf (1/rank) distribution over pseudo-words, like real text: a few
+    words are everywhere (stop-word-like), most are rare; our own vocabulary is mixed in."""
+    vrng, rng = random.Random(5), random.Random(seed)  # one vocabulary; `seed` only changes the sampling
+    vocab = WORDS + ["".join(vrng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(vrng.randint(3, 9)))
+                     for _ in range(n_vocab - len(WORDS))]
+    vrng.shuffle(vocab)
+    cum = list(itertools.accumulate(1.0 / (r + 1) for r in range(len(vocab))))
+    return lambda k: rng.choices(vocab, cum_weights=cum, k=k)
+
+
 def _synthetic_store(db: Path, vecs: np.ndarray) -> None:
     from chunkcli import store
 
     conn = store.connect(db)
     store.check_model(conn, MODEL, 384)
-    rng = random.Random(5)
+    words = _zipf_words()
     per_doc = 20
     with store.transaction(conn):
         for d in range(0, len(vecs), per_doc):
@@ -163,7 +175,7 @@ def _synthetic_store(db: Path, vecs: np.ndarray) -> None:
             conn.execute("INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?)",
                          (f"doc{d}", src, "text", "en", None, "x", "x", "{}", None))
             for i in range(d, min(d + per_doc, len(vecs))):
-                text = " ".join(rng.choice(WORDS) for _ in range(30))
+                text = " ".join(words(60))
                 cur = conn.execute('INSERT INTO chunks(id, doc_id, source, start, "end", text, strategy, n_tokens, '
                                    "meta) VALUES (?,?,?,?,?,?,?,?,?)", (f"c{i}", f"doc{d}", src, 0, len(text), text,
                                                                         "fixed", 30, "{}"))
@@ -221,8 +233,8 @@ def _latency_in_process(db: Path, mode: str, m: int = 200) -> list[object]:
     from chunkcli.search import Searcher, SearchOptions
 
     searcher = Searcher(db)
-    rng = random.Random(11)
-    texts = [" ".join(rng.choice(WORDS) for _ in range(rng.randint(3, 9))) for _ in range(m)]
+    rng, words = random.Random(11), _zipf_words(seed=11)
+    texts = [" ".join(words(rng.randint(3, 9))) for _ in range(m)]
     searcher.search(texts[0], SearchOptions(k=10, mode=mode))  # warm: model and HNSW file loaded once
     times = []
     for text in texts:

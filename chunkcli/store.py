@@ -49,6 +49,10 @@ MIGRATIONS: tuple[str, ...] = (
     INSERT INTO meta VALUES ('generation', '0');
     INSERT INTO meta VALUES ('store_id', lower(hex(randomblob(8))));
     """,
+    # 2: document frequency per FTS term, so lexical search can skip terms found almost everywhere.
+    """
+    CREATE VIRTUAL TABLE chunks_vocab USING fts5vocab(chunks_fts, 'row');
+    """,
 )
 
 CHUNK_COLUMNS = 'c.rowid, c.id, c.doc_id, c.source, c.start, c."end", c.text, c.strategy, c.n_tokens, c.meta'

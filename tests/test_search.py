@@ -86,3 +86,14 @@ def test_hnsw_agrees_with_exact_search(db: Path) -> None:
         got = [s for _, s in searcher.dense(vec, 3, Filters())]
         assert got == pytest.approx([s for _, s in exact(searcher.conn, vec, rowids, 3)], abs=1e-5)
         assert np.isclose(np.linalg.norm(vec), 1.0)
+
+
+def test_words_found_almost_everywhere_are_skipped(tmp_path: Path) -> None:
+    path = tmp_path / "c.db"
+    docs = [Document(f"d{i}", f"common filler text number {i}") for i in range(30)]
+    docs.append(Document("target", "common rare"))
+    Indexer(IndexOptions(path, SegmentOptions(strategy="fixed", model="hash")), on_error=pytest.fail).run(docs)
+    searcher = Searcher(path)
+    assert searcher._selective(["Common", "rare", "unseen"]) == ["rare", "unseen"]
+    assert searcher._selective(["common", "filler"]) == ["filler"]  # never drop every word: keep the rarest
+    assert searcher.lexical("common rare", 1, Filters())[0][0] == searcher.allowed(Filters(doc=docs[-1].id)).pop()
