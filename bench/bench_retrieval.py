@@ -172,7 +172,8 @@ def _synthetic_store(db: Path, vecs: np.ndarray) -> None:
     with store.transaction(conn):
         for d in range(0, len(vecs), per_doc):
             src = f"syn/{d // per_doc:06d}.txt"
-            conn.execute("INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?)",
+            conn.execute("INSERT INTO documents(id, source, format, lang, title, sha256, fingerprint, meta, text) "
+                         "VALUES (?,?,?,?,?,?,?,?,?)",
                          (f"doc{d}", src, "text", "en", None, "x", "x", "{}", None))
             for i in range(d, min(d + per_doc, len(vecs))):
                 text = " ".join(words(60))

@@ -22,7 +22,7 @@ from . import index as hnsw
 from . import store
 from .embed import Embedder, get_embedder
 from .errors import InputError
-from .inputs import exists
+from .inputs import InputItem, exists
 from .records import Chunk, Document, Record, sha256_text
 from .segment import SegmentOptions, segment_document
 from .tokens import TokenCounter, counter_for_model
@@ -51,6 +51,7 @@ class IndexOptions:
     prune: bool = False
     lock_timeout: float = 600.0
     keep_text: bool = True
+    checksum: bool = False  # read and hash every file even when its size and mtime are unchanged
 
 
 @dataclass
@@ -59,6 +60,12 @@ class Job:
     chunks: list[Chunk] | None  # None: segment the document here
     fingerprint: str = ""
     is_new: bool = True
+    chunks_given: bool = False  # chunk JSONL: boundaries made elsewhere
+
+    @property
+    def from_file(self) -> bool:
+        """Segmented here from a document (not given as chunks): its file stat may be recorded."""
+        return not self.chunks_given
 
 
 class Indexer:
@@ -68,6 +75,8 @@ class Indexer:
                  log: Callable[[str], None] | None = None, progress: Callable[[int], None] | None = None) -> None:
         self.opts, self.on_error, self.log, self.progress = opts, on_error, log, progress
         self.summary = Summary()
+        self.seen: set[str] = set()
+        self._stats: dict[str, str] = {}  # source -> "size:mtime_ns" of raw files read in this run
 
     def run(self, records: Iterable[Record]) -> Summary:
         t0 = time.perf_counter()
@@ -84,7 +93,7 @@ class Indexer:
     def _run(self, records: Iterable[Record]) -> None:
         self.embedder, self.counter = open_model(self.conn, self.opts.segment.model)
         store.check_model(self.conn, self.embedder.name, self.embedder.dim)
-        seen: set[str] = set()
+        seen = self.seen
         batch: list[Job] = []
         for job in self._changed(group_records(records), seen):
             batch.append(job)
@@ -97,6 +106,31 @@ class Indexer:
             self.summary.removed = store.delete_documents(self.conn, gone)
         hnsw.open_index(self.conn, self.opts.db)  # bring the derived HNSW file up to date
 
+    def untouched_skipped(self, items: Iterable[InputItem]) -> Iterator[InputItem]:
+        """Drop raw files whose size, mtime and configuration match the stored document, before they
+        are read (like make or rsync; `checksum` turns this off). Must be consumed inside `run`."""
+        for item in items:
+            key = None if self.opts.checksum else _stat_key(item)
+            if key is not None:
+                if store.stat_matches(self.conn, item.source, key, self._config_key()):
+                    self.seen.add(item.source)
+                    self.summary.unchanged += 1
+                    continue
+                self._stats[item.source] = key
+            yield item
+
+    def _remember_stat(self, job: Job) -> None:
+        """A touched but unchanged file: record its new stat so the next run skips it unread."""
+        stat = self._stats.get(job.doc.source) if job.from_file else None
+        if stat:
+            with store.transaction(self.conn):
+                self.conn.execute("UPDATE documents SET stat=?, config=? WHERE source=?",
+                                  (stat, self._config_key(), job.doc.source))
+
+    def _config_key(self) -> str:
+        config = {k: v for k, v in self._config(None).items() if k != "format"}
+        return hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()
+
     def _changed(self, jobs: Iterable[Job], seen: set[str]) -> Iterator[Job]:
         """Jobs whose fingerprint differs from the stored one, segmented and ready to embed."""
         for job in jobs:
@@ -105,6 +139,7 @@ class Indexer:
             stored = store.find_document(self.conn, job.doc.source)
             if stored and stored.fingerprint == job.fingerprint:
                 self.summary.unchanged += 1
+                self._remember_stat(job)
                 continue
             job.is_new = stored is None
             if self._segment(job):
@@ -126,8 +161,10 @@ class Indexer:
         at = 0
         for job in batch:
             n = len(job.chunks or ())
+            stat = self._stats.get(job.doc.source) if job.from_file else None
             store.replace_document(self.conn, job.doc, job.fingerprint, job.chunks or [],
-                                   vectors[at:at + n] if n else [], self.opts.keep_text)
+                                   vectors[at:at + n] if n else [], self.opts.keep_text, stat,
+                                   self._config_key() if stat else None)
             at += n
             self.summary.chunks += n
             if job.is_new:
@@ -135,11 +172,12 @@ class Indexer:
             else:
                 self.summary.updated += 1
 
-    def _config(self, doc: Document) -> dict[str, object]:
+    def _config(self, doc: Document | None) -> dict[str, object]:
         # Only plain settings count (callbacks such as a warning hook do not change chunks, nor does explain).
         seg = {k: v for k, v in vars(self.opts.segment).items()
                if k not in ("explain", "model") and isinstance(v, (str, int, float, bool, type(None)))}
-        return {"segment": seg, "model": self.embedder.name, "tokenizer": self.counter.name, "format": doc.format}
+        return {"segment": seg, "model": self.embedder.name, "tokenizer": self.counter.name,
+                "format": doc.format if doc else None}
 
     def fail(self, err: InputError) -> None:
         """Count and report one failed input (also the callback for extraction failures)."""
@@ -184,7 +222,8 @@ def group_records(records: Iterable[Record]) -> Iterator[Job]:
 
 def _job(doc: Document | None, chunks: list[Chunk]) -> Iterator[Job]:
     if chunks:
-        yield Job(doc if doc is not None and doc.id == chunks[0].doc_id else _doc_of(chunks), chunks)
+        yield Job(doc if doc is not None and doc.id == chunks[0].doc_id else _doc_of(chunks), chunks,
+                  chunks_given=True)
     elif doc is not None:
         yield Job(doc, None)
 
@@ -194,6 +233,17 @@ def _doc_of(chunks: list[Chunk]) -> Document:
     first = chunks[0]
     digest = sha256_text("\n".join(c.text for c in chunks))
     return Document(source=first.source, text="", format="", id=first.doc_id, sha256=digest)
+
+
+def _stat_key(item: InputItem) -> str | None:
+    """ "size:mtime_ns" of a raw file; None for stdin, URLs and JSONL record streams."""
+    if item.path is None or item.suffix in (".jsonl", ".ndjson", ""):
+        return None
+    try:
+        st = item.path.stat()
+    except OSError:
+        return None  # the read will fail and be reported
+    return f"{st.st_size}:{st.st_mtime_ns}"
 
 
 def _prunable(source: str) -> bool:

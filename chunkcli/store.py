@@ -53,6 +53,11 @@ MIGRATIONS: tuple[str, ...] = (
     """
     CREATE VIRTUAL TABLE chunks_vocab USING fts5vocab(chunks_fts, 'row');
     """,
+    # 3: file size + mtime and the configuration hash, so an untouched file is skipped without reading it.
+    """
+    ALTER TABLE documents ADD COLUMN stat TEXT;
+    ALTER TABLE documents ADD COLUMN config TEXT;
+    """,
 )
 
 CHUNK_COLUMNS = 'c.rowid, c.id, c.doc_id, c.source, c.start, c."end", c.text, c.strategy, c.n_tokens, c.meta'
@@ -148,19 +153,26 @@ def check_model(conn: sqlite3.Connection, model: str, dim: int) -> None:
                          f"pass --model {stored} or index into a new --db")
 
 
+def stat_matches(conn: sqlite3.Connection, source: str, stat: str, config: str) -> bool:
+    row = conn.execute("SELECT 1 FROM documents WHERE source=? AND stat=? AND config=?", (source, stat, config))
+    return row.fetchone() is not None
+
+
 def find_document(conn: sqlite3.Connection, source: str) -> StoredDoc | None:
     row = conn.execute("SELECT id, source, fingerprint FROM documents WHERE source=?", (source,)).fetchone()
     return StoredDoc(row["id"], row["source"], row["fingerprint"]) if row else None
 
 
 def replace_document(conn: sqlite3.Connection, doc: Document, fingerprint: str, chunks: Sequence[Chunk],
-                     vectors: np.ndarray, keep_text: bool = True) -> None:
+                     vectors: np.ndarray, keep_text: bool = True, stat: str | None = None,
+                     config: str | None = None) -> None:
     """Swap in a document and its chunks atomically: all of it, or the previous version."""
     with transaction(conn):
         conn.execute("DELETE FROM documents WHERE source=? OR id=?", (doc.source, doc.id))
-        conn.execute("INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?)",
+        conn.execute("INSERT INTO documents(id, source, format, lang, title, sha256, fingerprint, meta, text, stat, "
+                     "config) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                      (doc.id, doc.source, doc.format or None, doc.lang, doc.title, doc.sha256, fingerprint,
-                      _json(doc.meta), doc.text if keep_text and doc.text else None))
+                      _json(doc.meta), doc.text if keep_text and doc.text else None, stat, config))
         for chunk, vec in zip(chunks, vectors):
             cur = conn.execute("INSERT INTO chunks(id, doc_id, source, start, \"end\", text, strategy, n_tokens, meta) "
                                "VALUES (?,?,?,?,?,?,?,?,?)",

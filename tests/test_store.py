@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from pathlib import Path
 
@@ -130,3 +131,22 @@ def test_replace_is_atomic_on_failure(tmp_path: Path) -> None:
         store.replace_document(conn, doc, "fp", bad, [[0.0] * 384] * 2)
     assert conn.execute("SELECT id, text FROM chunks ORDER BY rowid").fetchall() == before
     assert store.check_consistency(conn) == []
+
+
+def test_untouched_files_are_skipped_unread_and_touched_ones_rehashed(tmp_path: Path, monkeypatch) -> None:
+    corpus = tmp_path / "c"
+    _write_corpus(corpus, 3)
+    _index(tmp_path, str(corpus))
+    reads: list[str] = []
+    real = Path.read_bytes
+    monkeypatch.setattr(Path, "read_bytes", lambda self: reads.append(self.name) or real(self))
+    _, s, _ = _index(tmp_path, str(corpus))
+    assert s["unchanged"] == 3 and not [r for r in reads if r.startswith("doc")]
+    os.utime(corpus / "doc0.txt", ns=(1, 1))  # touched, same content: read, found unchanged, stat refreshed
+    _, s, _ = _index(tmp_path, str(corpus))
+    assert (s["unchanged"], s["updated"]) == (3, 0) and "doc0.txt" in reads
+    reads.clear()
+    _, s, _ = _index(tmp_path, str(corpus))
+    assert "doc0.txt" not in reads
+    _, s, _ = _index(tmp_path, str(corpus), "--checksum")
+    assert s["unchanged"] == 3 and {"doc0.txt", "doc1.txt", "doc2.txt"} <= set(reads)

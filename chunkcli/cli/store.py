@@ -26,6 +26,8 @@ LockTimeout = Annotated[float, typer.Option(
     "--lock-timeout", min=0, metavar="SECONDS", help="How long to wait for another index run on the same store.")]
 SourceGlob = Annotated[Optional[str], typer.Option(
     "--source", metavar="GLOB", help="Only chunks whose source matches this glob (e.g. 'docs/*').")]
+Checksum = Annotated[bool, typer.Option(
+    "--checksum", help="Read and hash every file, even when its size and mtime match the stored document.")]
 WithVectors = Annotated[bool, typer.Option("--with-vectors", help="Add each chunk's embedding (float list).")]
 
 
@@ -35,7 +37,8 @@ def index(
     paths: Paths = None, db: Db = Path("chunks.db"), by: By = "auto", max_tokens: MaxTokens = 254,
     overlap: Overlap = 0, min_tokens: MinTokens = 0, threshold: Threshold = None, lang: Lang = None,
     context: Context = False, model: Model = None, prune: Prune = False, report: Report = None,
-    lock_timeout: LockTimeout = 600.0, files_from: FilesFrom = None, null: Null = False, exclude: Exclude = None,
+    lock_timeout: LockTimeout = 600.0, checksum: Checksum = False, files_from: FilesFrom = None,
+    null: Null = False, exclude: Exclude = None,
     quiet: Quiet = False, verbose: Verbose = 0, debug: Debug = False,
 ) -> int:
     """Store chunks and embeddings in --db (chunk JSONL, document JSONL or raw files); unchanged inputs are skipped.
@@ -46,8 +49,9 @@ def index(
     rep = reporter(quiet, verbose)
     seg = segment_options(by, max_tokens, overlap, min_tokens, threshold, lang, False, context, model)
     with progress("embedding", None, quiet) as bar:
-        indexer = Indexer(IndexOptions(db, seg, prune, lock_timeout), rep.error, rep.info, bar)
+        indexer = Indexer(IndexOptions(db, seg, prune, lock_timeout, checksum=checksum), rep.error, rep.info, bar)
         items = iter_inputs(require_input(paths, files_from), files_from, null, exclude or (), on_error=indexer.fail)
+        items = indexer.untouched_skipped(items)
         summary = indexer.run(iter_records(items, ExtractOptions(lang=lang), rep.warn, indexer.fail))
     line = json.dumps({"summary": summary.to_dict(), "db": str(db)})
     if report is not None:
