@@ -143,7 +143,8 @@ def fill(pieces: list[Piece], budget: int, counter: TokenCounter, texts: dict[st
             left -= p.n_tokens
         elif spare is None:
             spare = p
-    if spare is not None and (left >= MIN_TRIM or not chosen) and not any(_overlap_share(spare.rec, c.rec) for c in chosen):
+    worth_it = spare is not None and (left >= MIN_TRIM or not chosen)
+    if worth_it and not any(_overlap_share(spare.rec, c.rec) for c in chosen):
         trimmed = trim(spare, left, counter, texts)
         if trimmed is not None:
             chosen.append(trimmed)

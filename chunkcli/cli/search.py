@@ -20,8 +20,8 @@ K = Annotated[int, typer.Option("-k", "--top", min=1, help="Number of results pe
 Mode = Annotated[str, typer.Option("--mode", metavar="dense|lexical|hybrid",
                                    help="Retriever: HNSW vectors, FTS5 BM25, or their reciprocal-rank fusion.")]
 SourceGlob = Annotated[Optional[str], typer.Option("--source", metavar="GLOB", help="Only sources matching GLOB.")]
-DocFormat = Annotated[Optional[str], typer.Option("--format", metavar="FORMAT",
-                                                  help="Only documents of this format (html, pdf, code, markdown, text).")]
+DocFormat = Annotated[Optional[str], typer.Option(
+    "--format", metavar="FORMAT", help="Only documents of this format (html, pdf, code, markdown, text).")]
 Lang = Annotated[Optional[str], typer.Option("--lang", help="Only documents in this language.")]
 Doc = Annotated[Optional[str], typer.Option("--doc", metavar="ID", help="Only chunks of this document id.")]
 DenseWeight = Annotated[float, typer.Option("--dense-weight", min=0, help="hybrid: weight of the dense ranking.")]
@@ -53,7 +53,8 @@ def query(
     return 0
 
 
-def _batched(searcher: "Searcher", queries: Iterator[dict[str, Any]], opts: "SearchOptions") -> Iterator[dict[str, Any]]:
+def _batched(searcher: Searcher, queries: Iterator[dict[str, Any]],
+             opts: SearchOptions) -> Iterator[dict[str, Any]]:
     """Results tagged with their query (and its id, if the JSONL line had one)."""
     while batch := list(islice(queries, BATCH)):
         answers = searcher.search_many([q["query"] for q in batch], opts)
