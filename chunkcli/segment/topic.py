@@ -59,7 +59,7 @@ def use_paragraphs(gaps: Sequence[bool]) -> bool:
     return 0 < sum(gaps) <= 0.6 * len(gaps)
 
 
-@register("topic", "topic segments: cut where sentence-embedding similarity drops (scores in meta)")
+@register("topic", "topic segments: optimal cuts where sentence embeddings change (meta.boundary_score = gain)")
 class TopicSegments:
     name = "topic"
 

@@ -1,4 +1,8 @@
-"""The topic-change score curve and the choice of boundaries from it.
+"""TextTiling with sentence vectors: the similarity curve, depth scores, cuts from them.
+
+`--by topic` cuts with `topic_dp` (measurably better, docs/topic.md) and uses
+`window_similarity` here for its explained curve; the depth-score cutter is
+kept as the TextTiling-style baseline the benchmark compares against.
 
 Each gap between unit i-1 and unit i gets the cosine similarity of the mean
 embedding of the `window` units before it and the `window` units after it
