@@ -12,6 +12,7 @@ import re
 from typing import Iterator, Sequence
 
 from ..tokens import TokenCounter
+from .pack import strip_span
 
 Span = tuple[int, int]
 _LINE = re.compile(r"[^\n]*\n?")
@@ -22,7 +23,7 @@ def line_spans(text: str, start: int = 0, end: int | None = None) -> list[Span]:
     end = len(text) if end is None else end
     spans = []
     for m in _LINE.finditer(text, start, end):
-        s, e = _trim(text, m.start(), m.end())
+        s, e = strip_span(text, m.start(), m.end())
         if s < e:
             spans.append((s, e))
     return spans
@@ -77,10 +78,3 @@ def _indent(text: str, s: int) -> int:
 def _gap(text: str, a: int, b: int) -> str:
     return re.sub(r"[^\S\n]", "", text[a:b])
 
-
-def _trim(text: str, s: int, e: int) -> Span:
-    while s < e and text[s].isspace():
-        s += 1
-    while e > s and text[e - 1].isspace():
-        e -= 1
-    return s, e

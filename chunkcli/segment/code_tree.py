@@ -18,6 +18,7 @@ import numpy as np
 
 from ..tokens import TokenCounter
 from .code_languages import is_attached, is_definition
+from .pack import strip_span
 
 
 class SourceMap:
@@ -116,7 +117,7 @@ def _children(parent: Any, start: int, end: int, src: SourceMap) -> Iterator[Ato
             spans.append((s, e, child, False))
         pos = max(pos, e)
     spans.append((pos, end, parent, True))
-    spans = [(*_trim(src.text, s, e), n, gap) for s, e, n, gap in spans]
+    spans = [(*strip_span(src.text, s, e), n, gap) for s, e, n, gap in spans]
     spans = [sp for sp in spans if sp[0] < sp[1]]
     return iter([Atom(s, e, n, src.tokens(s, e), gap) for s, e, n, gap in spans])
 
@@ -179,10 +180,3 @@ def _expand_one(run: list[Atom], src: SourceMap, lang: str, cap: int) -> list[li
         kids[0].brk = big.brk
     return glue(run[:i] + kids + run[i + 1:], src.text)
 
-
-def _trim(text: str, s: int, e: int) -> tuple[int, int]:
-    while s < e and text[s].isspace():
-        s += 1
-    while e > s and text[e - 1].isspace():
-        e -= 1
-    return s, e

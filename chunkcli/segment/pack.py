@@ -125,7 +125,7 @@ def token_windows(
     piece = text[start:end]
     spans = list(counter.spans(piece))
     if not spans:
-        s, e = _trim(text, start, end)
+        s, e = strip_span(text, start, end)
         if s < e:
             yield s, e, 0
         return
@@ -134,11 +134,11 @@ def token_windows(
         j = _window_end(piece, spans, i, cap)
         s = start if i == 0 else start + spans[i][0]
         e = end if j >= n else start + spans[j][0]
-        s, e = _trim(text, s, e)
+        s, e = strip_span(text, s, e)
         k = counter.count(text[s:e])
         while k > cap and j - 1 > i:  # re-tokenizing a slice can differ at its edges
             j -= 1
-            e = _trim(text, s, start + spans[j][0])[1]
+            e = strip_span(text, s, start + spans[j][0])[1]
             k = counter.count(text[s:e])
         if s < e:
             yield s, e, k
@@ -158,7 +158,8 @@ def _window_end(piece: str, spans: Sequence[tuple[int, int]], i: int, cap: int) 
     return j
 
 
-def _trim(text: str, s: int, e: int) -> tuple[int, int]:
+def strip_span(text: str, s: int, e: int) -> tuple[int, int]:
+    """The span [s, e) without leading and trailing whitespace."""
     while s < e and text[s].isspace():
         s += 1
     while e > s and text[e - 1].isspace():
