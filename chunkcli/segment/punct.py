@@ -23,4 +23,4 @@ class PunctSentences(Sentences):
     def probs(self, model, text: str):
         from .punct_model import gap_probs
 
-        return gap_probs(model, text, False)  # no rules: they assume punctuation and case
+        return gap_probs(model, text)  # no rules: they assume punctuation and case

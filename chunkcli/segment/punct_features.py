@@ -36,7 +36,7 @@ class Tokens:
     words: np.ndarray
     suffixes: np.ndarray
     shapes: np.ndarray
-    candidates: np.ndarray  # bool: gaps the fast `sentence` path scores (punctuation or newline)
+    candidates: np.ndarray  # bool: gaps `--by sentence` may cut (see _candidates)
     breakable: np.ndarray   # bool: gaps where any sentence may end (whitespace, or CJK on either side)
 
 
@@ -93,8 +93,16 @@ def tokenize(text: str, base: int, vocab: dict[str, int], suffixes: dict[str, in
     terminal = np.asarray([f in CJK_TERMINALS for f in forms], dtype=bool)
     return Tokens(ends=ends + base, words=np.asarray(words, dtype=np.int64),
                   suffixes=np.asarray(sufs, dtype=np.int64), shapes=1 + classes * N_GAPS + gaps,
-                  candidates=((classes == 0) & ((gaps >= 1) | terminal)) | (gaps >= 2),
+                  candidates=_candidates(classes, gaps, terminal),
                   breakable=_breakable(classes, gaps, terminal))
+
+
+def _candidates(classes: np.ndarray, gaps: np.ndarray, terminal: np.ndarray) -> np.ndarray:
+    """Gaps `--by sentence` considers: punctuation + whitespace, CJK terminals, line ends, and a
+    space between a word and a capitalised word or a number (sentences without final punctuation)."""
+    next_cls = np.append(classes[1:], 0)
+    word_gap = (classes != 0) & (gaps == 1) & ((next_cls == 1) | (next_cls == 2) | (next_cls == 3))
+    return ((classes == 0) & ((gaps >= 1) | terminal)) | (gaps >= 2) | word_gap
 
 
 def _breakable(classes: np.ndarray, gaps: np.ndarray, terminal: np.ndarray) -> np.ndarray:

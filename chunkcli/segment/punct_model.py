@@ -217,15 +217,10 @@ def _cut(text: str, i: int) -> int:
     return min(n, i)
 
 
-def gap_probs(model: GapModel, text: str, candidates_only: bool) -> Iterator[tuple[int, float]]:
-    """(end offset, boundary probability) for the gaps of `text`, window by window.
-
-    With `candidates_only`, only gaps after punctuation or at a newline are
-    scored (the fast path); other gaps are never boundaries there.
-    """
+def gap_probs(model: GapModel, text: str) -> Iterator[tuple[int, float]]:
+    """(end offset, boundary probability) for every gap where a sentence may end, window by window."""
     for lo, hi, keep_lo, keep_hi in windows(text):
         toks = model.tokens(text[lo:hi], lo)
         keep = (toks.ends > keep_lo) & (toks.ends <= keep_hi)
-        idx = np.flatnonzero(keep & (toks.candidates if candidates_only else toks.breakable))
-        probs = model.score_at(toks, idx) if candidates_only else model.score_all(toks)[idx]
-        yield from zip(toks.ends[idx].tolist(), probs.tolist())
+        idx = np.flatnonzero(keep & toks.breakable)
+        yield from zip(toks.ends[idx].tolist(), model.score_all(toks)[idx].tolist())

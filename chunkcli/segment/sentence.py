@@ -37,12 +37,12 @@ class Sentences:
         from .sentence_gaps import ASK, candidate_gaps, decide
 
         pending: list[tuple[int, float]] = []
-        asked: list[int] = []
+        asked: list[tuple[int, int]] = []
         for end, nxt in candidate_gaps(text):
             p = decide(text, end, nxt)
             pending.append((end, p))
             if p == ASK:
-                asked.append(end)
+                asked.append((end, nxt))
                 if len(asked) >= BATCH:
                     yield from _answer(model, text, pending, asked)
                     pending, asked = [], []
@@ -52,7 +52,7 @@ class Sentences:
         return merge_sentence_meta(units)
 
 
-def _answer(model, text: str, pending: list[tuple[int, float]], asked: list[int]) -> Iterator[tuple[int, float]]:
+def _answer(model, text: str, pending: list[tuple[int, float]], asked: list[tuple[int, int]]) -> Iterator[tuple[int, float]]:
     """The pending gaps in order, with the model's probabilities filled in where rules asked for them."""
     from .sentence_gaps import ASK
     from .sentence_local import score_gaps

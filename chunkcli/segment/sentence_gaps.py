@@ -13,10 +13,13 @@ a line. Rules then decide, in order of strength:
   an uppercase letter or an opening quote/bracket: a boundary;
 - punctuation that never ends a sentence (`,` `;` `&` `-` …) before a
   lowercase letter, a digit or more punctuation: not a boundary;
-- CJK terminals 。！？: a boundary.
+- CJK terminals 。！？: a boundary;
+- a word before a capital without punctuation: not a boundary after a
+  function word ("in | Houston").
 
 Everything else (`:` before a capital, `.` after a capital or a number, `?`
-before a lowercase word, `)`, quotes, wrapped lines…) goes to the model.
+before a lowercase word, `)`, quotes, wrapped lines, a word before a capital
+without any punctuation…) goes to the model.
 """
 
 from __future__ import annotations
@@ -24,11 +27,12 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-from .sentence_rules import is_vetoed, is_wrapped
+from .sentence_rules import after_function_word, is_vetoed, is_wrapped
 
-# A candidate: one punctuation character then whitespace, a CJK terminal, or a line end. The gap
-# runs from just after its first character to the end of the match (the next non-space).
-CANDIDATE_RE = re.compile(r"[^\w\s]\s+|[。！？；…](?=\S)|\w[^\S\n]*\n\s*")
+# A candidate: one punctuation character then whitespace, a CJK terminal, a line end, or a word
+# then spaces before a capital or a digit (a sentence without final punctuation: "... at 5 PM I left").
+# The gap runs from just after its first character to the end of the match (the next non-space).
+CANDIDATE_RE = re.compile(r"[^\w\s]\s+|[。！？；…](?=\S)|\w[^\S\n]*\n\s*|\w[^\S\n]+(?=[A-Z0-9À-ÖØ-ÞΑ-ΩА-Я])")
 _TERMINALS = ".!?…"
 _CLOSERS = "\"'”’»)]}"
 _OPENERS = "\"'“‘«([{¿¡"
@@ -58,6 +62,8 @@ def decide(text: str, end: int, nxt: int) -> float:
     last, c = text[end - 1], text[nxt]
     if nxt == end:  # no whitespace: a CJK terminal
         return CJK_END if last in "。！？" else ASK
+    if last.isalnum():  # a word before a capital, no punctuation
+        return NO if after_function_word(text, end) else ASK
     if is_vetoed(text, end, c):
         return NO
     if _ends_sentence(text, end) is not None:

@@ -9,79 +9,74 @@ short slice around each of them is tokenized (same tokens and feature ids as
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
-
 import numpy as np
 
 from .punct_features import N_GAPS, PAD, TOKEN_RE, UNK, shape_of
 from .punct_model import GapModel
 
-_SPACE_RE = re.compile(r"\s*")
+_TOKEN_SPACE_RE = re.compile(rf"({TOKEN_RE.pattern})(\s*)")  # a token and the whitespace after it
 CHARS_PER_TOKEN = 8  # slice width per token of reach; longer tokens just mean less context
+PAD_SLOT = (PAD, PAD, PAD)
 
 
 class LocalFeatures:
-    """Feature ids of token forms, cached per model (forms repeat; the cache is bounded)."""
+    """Feature ids of token forms and whitespace runs, cached per model (both repeat; bounded)."""
 
     def __init__(self, model: GapModel, limit: int = 200_000) -> None:
-        self.model, self.cache, self.limit = model, {}, limit
+        self.model, self.forms, self.spaces, self.limit = model, {}, {}, limit
 
-    def ids(self, tok: str) -> tuple[int, int, int]:
+    def _form(self, tok: str) -> tuple[int, int, int]:
+        """(word id, suffix id, shape id without the gap kind)."""
+        if len(self.forms) >= self.limit:
+            self.forms.clear()
         low = tok.lower()
-        if len(self.cache) >= self.limit:
-            self.cache.clear()
-        got = self.cache[tok] = (self.model.vocab.get(low, UNK), self.model.suffixes.get(low[-3:], UNK),
-                                 shape_of(tok))
+        got = self.forms[tok] = (self.model.vocab.get(low, UNK), self.model.suffixes.get(low[-3:], UNK),
+                                 1 + shape_of(tok) * N_GAPS)
         return got
 
-    def windows(self, text: str, ends: list[int]) -> np.ndarray:
-        """(len(ends), 3, 2*reach+1) ids of the tokens around each gap (PAD beyond its slice)."""
-        r, cache = self.model.cfg.reach, self.cache
-        rows, cols, forms, tok_ends = [], [], [], []
-        for row, end in enumerate(ends):
-            toks = _slice_tokens(text, end, r * CHARS_PER_TOKEN)
-            i = bisect_left([m.end() for m in toks], end)
-            lo = max(0, i - r)
-            for col, m in enumerate(toks[lo:i + r + 1], start=lo - i + r):
-                rows.append(row)
-                cols.append(col)
-                forms.append(m.group())
-                tok_ends.append(m.end())
-        feats = np.array([cache.get(f) or self.ids(f) for f in forms], dtype=np.int64).reshape(-1, 3)
-        feats[:, 2] = 1 + feats[:, 2] * N_GAPS + np.array([_gap_kind(text, e) for e in tok_ends], dtype=np.int64)
-        out = np.full((len(ends), 2 * r + 1, 3), PAD, dtype=np.int64)
-        out[rows, cols] = feats
-        return out.transpose(0, 2, 1)
+    def _space(self, ws: str) -> int:
+        if len(self.spaces) >= self.limit:
+            self.spaces.clear()
+        newlines = ws.count("\n")
+        got = self.spaces[ws] = 0 if not ws else (1 if newlines == 0 else (2 if newlines == 1 else 3))
+        return got
+
+    def windows(self, text: str, gaps: list[tuple[int, int]]) -> np.ndarray:
+        """(len(gaps), 3, 2*reach+1) ids of the tokens around each gap (end, next non-space); PAD beyond."""
+        r, forms, spaces = self.model.cfg.reach, self.forms, self.spaces
+        rows = []
+        for end, nxt in gaps:
+            left, right = _around(text, end, r)
+            left[-1] = (left[-1][0], text[end:nxt])  # its own gap (nxt < len(text) for a candidate)
+            slots = [PAD_SLOT] * (r + 1 - len(left))
+            for form, ws in left + right:  # inlined lookups: this loop is the hot path of --by sentence
+                word, suffix, shape = forms.get(form) or self._form(form)
+                kind = spaces.get(ws)
+                slots.append((word, suffix, shape + (self._space(ws) if kind is None else kind)))
+            rows.append(slots + [PAD_SLOT] * (r - len(right)))
+        return np.array(rows, dtype=np.int64).transpose(0, 2, 1)
 
 
-def _slice_tokens(text: str, end: int, width: int) -> list[re.Match]:
-    """Tokens of text[end-width:end+width], without a token cut by either edge."""
-    lo, hi = max(0, end - width), min(len(text), end + width)
-    toks = list(TOKEN_RE.finditer(text, lo, hi))
-    if toks and lo > 0 and toks[0].start() == lo and text[lo - 1].isalnum():
-        toks = toks[1:]
-    if toks and hi < len(text) and toks[-1].end() == hi and text[hi].isalnum():
-        toks = toks[:-1]
-    return toks
+def _around(text: str, end: int, r: int) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """The r+1 (token, whitespace after it) pairs ending at `end` and the r after it, read from a
+    short slice; a token cut by the slice edge is dropped, the text's last token gets the end-of-text kind."""
+    width, n = r * CHARS_PER_TOKEN, len(text)
+    lo, hi = max(0, end - width), min(n, end + width)
+    left = _TOKEN_SPACE_RE.findall(text, lo, end)
+    right = _TOKEN_SPACE_RE.findall(text, end, hi)
+    if lo > 0 and text[lo - 1].isalnum() and text[lo].isalnum():
+        left = left[1:]
+    if right and hi < n and text[hi - 1].isalnum() and text[hi].isalnum():
+        right = right[:-1]
+    elif right and hi >= n and not right[-1][1]:
+        right[-1] = (right[-1][0], "\n\n")
+    return left[-(r + 1):], right[:r]
 
 
-def _gap_kind(text: str, end: int) -> int:
-    """As punct_features.gap_kind: 0 none, 1 spaces, 2 one newline, 3 more (or the end of the text)."""
-    if end >= len(text):
-        return 3
-    if text[end] == " " and not text[end + 1:end + 2].isspace():
-        return 1  # the common case, without a regex call
-    stop = _SPACE_RE.match(text, end).end()
-    if stop == end:
-        return 0
-    newlines = text.count("\n", end, stop)
-    return 1 if newlines == 0 else (2 if newlines == 1 else 3)
-
-
-def score_gaps(model: GapModel, text: str, ends: list[int]) -> np.ndarray:
-    """Boundary probabilities of the gaps at `ends` (each the end of a token), one batch."""
-    if not ends:
+def score_gaps(model: GapModel, text: str, gaps: list[tuple[int, int]]) -> np.ndarray:
+    """Boundary probabilities of `gaps` ((end, next non-space); each end is a token end), one batch."""
+    if not gaps:
         return np.zeros(0, dtype=np.float32)
     feats = model.__dict__.setdefault("local_features", LocalFeatures(model))  # its cache lives with the model
-    ids = feats.windows(text, ends)
+    ids = feats.windows(text, gaps)
     return model.run(ids[:, 0], ids[:, 1], ids[:, 2])[:, 0]

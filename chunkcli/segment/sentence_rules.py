@@ -5,6 +5,8 @@
   "No." / "Fig." and the like do not before a number.
 - Quotes and ellipses: `!` `?` `...` inside a quote before a lowercase word do
   not end a sentence ('"Stop!" he said', "It was... well").
+- Function words: no sentence ends with an article, a preposition, a
+  conjunction, an auxiliary or a possessive ("the | United States").
 - Hard wraps: a single newline after a long line without closing punctuation,
   followed by a lowercase word, is a wrapped line, not a paragraph.
 
@@ -29,7 +31,26 @@ z.b bzw usw ggf vgl s.o u.a d.h
 # Abbreviations that are also ordinary words ("no", "art"): not a boundary only before a number.
 NUMBER_ABBREVIATIONS = frozenset("no nos p pp fig figs vol vols art sec ch op ex".split())
 
+# Closed-class words (en/de/fr/es) that (nearly) never end a sentence: a gap after one is no
+# boundary, even before a capital ("in | Houston", "the | White House").
+FUNCTION_WORDS = frozenset("""
+the a an and or but nor of to in on at by for from with about into onto over under between
+through during after before since until than as if when while because although whether that which
+who whom whose what where are was were be been has have had do does did will would can could
+shall should may might must my your his her its our their this these those we they he she
+via against near among including towards toward without within upon dear mr mrs ms dr not so
+der die das den dem des ein eine einen einem einer und oder aber von zu zum zur mit auf für im bei
+nach aus um wie dass ist sind
+le la les du des un une et ou à au aux pour par sur dans avec ce cette ces sont qui que
+el los las del una y al para por con
+""".split())
 _WORD_BEFORE_RE = re.compile(r"([\w.\-']*)$")
+
+
+def after_function_word(text: str, end: int) -> bool:
+    """True when the word that ends at `end` is a function word (see FUNCTION_WORDS)."""
+    words = text[max(0, end - 16):end].split()
+    return bool(words) and words[-1].lower() in FUNCTION_WORDS  # a word cut at 16 chars is too long to match
 
 
 def is_wrapped(text: str, end: int, nxt: int) -> bool:

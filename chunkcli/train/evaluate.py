@@ -3,23 +3,24 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable, Iterator
 
 from ..boundaries import Score, gold_path, load_gold, score
-from ..segment.punct_model import GapModel, gap_probs
+from ..segment.punct_model import GapModel
 from .data import DEV_SETS, VARIANTS
 
 Probs = list[tuple[int, float]]
+ProbsFn = Callable[[GapModel, str], Iterator[tuple[int, float]]]  # a strategy's gap probabilities
 
 
-def dev_probs(model: GapModel, ud: Path, candidates_only: bool,
+def dev_probs(model: GapModel, ud: Path, probs_fn: ProbsFn,
               sets: Iterable[str] = DEV_SETS) -> dict[tuple[str, str], tuple[str, list[int], Probs]]:
-    """Gap probabilities for every dev file: {(set, variant): (text, gold ends, probs)}."""
+    """Gap probabilities for every dev file, as the strategy computes them: {(set, variant): (text, gold, probs)}."""
     out = {}
     for tb in sets:
         for variant in VARIANTS:
             g = load_gold(gold_path(ud, tb, variant))
-            out[(tb, variant)] = (g.text, g.ends, list(gap_probs(model, g.text, candidates_only)))
+            out[(tb, variant)] = (g.text, g.ends, list(probs_fn(model, g.text)))
     return out
 
 
@@ -35,5 +36,5 @@ def f1_table(probs: dict, threshold: float) -> dict[str, float]:
 def tune_threshold(probs: dict, keys: Iterable[str]) -> float:
     """The threshold maximising the mean F1 over `keys` (a coarse grid is enough)."""
     keys = list(keys)
-    grid = [i / 100 for i in range(10, 91, 5)]
+    grid = [i / 100 for i in range(5, 96, 5)] + [0.98, 0.99]
     return max(grid, key=lambda t: sum(f1_table(probs, t)[k] for k in keys))
