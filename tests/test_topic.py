@@ -146,3 +146,10 @@ def test_offset_contract_on_nasty_text(max_tokens: int, text: str) -> None:
         prev = c.end
         assert not max_tokens or c.n_tokens <= max_tokens
     assert [c.id for c in topic_chunks(text, max_tokens=max_tokens, explain=True)] == [c.id for c in chunks]
+
+
+def test_default_threshold_grows_with_document_length_only_past_60_sentences() -> None:
+    from chunkcli.segment.topic import default_penalty
+
+    assert default_penalty(1) == default_penalty(60) == 1.25
+    assert 1.25 < default_penalty(120) < default_penalty(600)
