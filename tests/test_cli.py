@@ -16,7 +16,7 @@ runner = CliRunner()
 
 
 def jsonl(out: str) -> list[dict]:
-    lines = out.splitlines()
+    lines = out.rstrip("\n").split("\n") if out else []  # not splitlines(): U+2028 may be data
     assert all(line.startswith("{") for line in lines), f"non-JSON on stdout: {out!r}"
     return [json.loads(line) for line in lines]
 

@@ -29,7 +29,7 @@ Exclude = Annotated[Optional[list[str]], typer.Option(
 Model = Annotated[Optional[str], typer.Option(
     "--model", envvar="CHUNKCLI_MODEL", metavar="NAME|DIR",
     help="Embedding model: default all-MiniLM-L6-v2 (bundled), a local sentence-transformers directory, "
-         "or 'hash' (no neural model).")]
+         "or 'hash' (no neural model). index/query/select default to the model the store was built with.")]
 Db = Annotated[Path, typer.Option("--db", envvar="CHUNKCLI_DB", metavar="FILE", help="SQLite store.")]
 
 
