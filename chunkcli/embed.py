@@ -98,9 +98,14 @@ class SentenceTransformerEmbedder(Embedder):
                                    normalize_embeddings=False, show_progress_bar=False)
 
 
-@lru_cache(maxsize=4)
 def get_embedder(model: str | None = None) -> Embedder:
-    spec = resolve_model(model)
+    """The embedder for a model name, directory or None (CHUNKCLI_MODEL, else the default)."""
+    # Resolve before caching: a cached None would pin whatever CHUNKCLI_MODEL said first.
+    return _embedder_for(resolve_model(model))
+
+
+@lru_cache(maxsize=4)
+def _embedder_for(spec: ModelSpec) -> Embedder:
     if spec.kind == "hash":
         return HashEmbedder(spec.dim or 384)
     return SentenceTransformerEmbedder(spec)

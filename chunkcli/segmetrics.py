@@ -12,13 +12,16 @@ the CLI and benchmarks report them ×100, as the literature does.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import TYPE_CHECKING, Iterable, Sequence
 
-import numpy as np
+if TYPE_CHECKING:  # numpy is imported where used: this module loads with every CLI command
+    import numpy as np
 
 
 def _indicator(boundaries: Iterable[int], n: int) -> np.ndarray:
     """gaps[j] = 1 when a boundary lies between atom j and atom j+1."""
+    import numpy as np
+
     gaps = np.zeros(max(n - 1, 0), dtype=np.int32)
     for b in boundaries:
         if 0 < b < n:
@@ -34,12 +37,16 @@ def window_k(gold: Sequence[int], n: int) -> int:
 
 def _window_counts(gaps: np.ndarray, k: int) -> np.ndarray:
     """Boundaries inside each window of k gaps (atoms i .. i+k)."""
+    import numpy as np
+
     csum = np.concatenate([[0], np.cumsum(gaps)])
     return csum[k:] - csum[:-k]
 
 
 def pk(gold: Sequence[int], pred: Sequence[int], n: int, k: int | None = None) -> float:
     """Probability that two atoms k apart are wrongly judged same/different segment."""
+    import numpy as np
+
     ref, hyp, k = _prepare(gold, pred, n, k)
     if ref is None:
         return 0.0
@@ -48,6 +55,8 @@ def pk(gold: Sequence[int], pred: Sequence[int], n: int, k: int | None = None) -
 
 def windowdiff(gold: Sequence[int], pred: Sequence[int], n: int, k: int | None = None) -> float:
     """Share of windows of k atoms whose boundary counts differ between gold and prediction."""
+    import numpy as np
+
     ref, hyp, k = _prepare(gold, pred, n, k)
     if ref is None:
         return 0.0
@@ -119,6 +128,8 @@ class Scores:
 
 def score_documents(docs: Iterable[tuple[Sequence[int], Sequence[int], int]], tolerance: int = 0) -> Scores:
     """Score (gold boundaries, predicted boundaries, n atoms) triples, one per document."""
+    import numpy as np
+
     pks, wds, match = [], [], BoundaryMatch()
     for gold, pred, n in docs:
         pks.append(pk(gold, pred, n))
@@ -134,6 +145,8 @@ def snap_to_units(offsets: Iterable[int], unit_ends: Sequence[int]) -> list[int]
     The result counts units before the boundary (a boundary after unit j is j+1),
     so predictions whose sentences differ slightly from gold units still compare.
     """
+    import numpy as np
+
     ends = np.asarray(unit_ends)
     out = set()
     for off in offsets:

@@ -50,12 +50,16 @@ class HFTokenCounter:
         return self._tok.encode(text, add_special_tokens=False).offsets
 
 
-@lru_cache(maxsize=8)
 def counter_for_model(model: str | None = None) -> TokenCounter:
     """The token counter matching an embedding model name or directory."""
     from .models import resolve_model
 
-    spec = resolve_model(model)
+    spec = resolve_model(model)  # resolved first: None means CHUNKCLI_MODEL *now*, not at first call
     if spec.tokenizer_file is None:
         raise ModelError(f"model {spec.name!r} has no tokenizer.json; cannot count its tokens")
-    return HFTokenCounter(spec.tokenizer_file, spec.name)
+    return _counter(spec.tokenizer_file, spec.name)
+
+
+@lru_cache(maxsize=8)
+def _counter(tokenizer_file: Path, name: str) -> HFTokenCounter:
+    return HFTokenCounter(tokenizer_file, name)

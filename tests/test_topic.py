@@ -155,7 +155,6 @@ def test_default_threshold_grows_with_document_length_only_past_60_sentences() -
     assert 1.25 < default_penalty(120) < default_penalty(600)
 
 
-@pytest.mark.xfail(strict=True, reason="packer _carry carries zero-token units with --overlap 0 (reported to lead)")
 def test_chunks_do_not_overlap_without_overlap() -> None:
     text = "日本語の文です。次の文！0:0:0:0::0:.\r\x1b\r0"
     chunks = topic_chunks(text, max_tokens=12)

@@ -73,6 +73,8 @@ def _groups(units: Sequence[Unit], counts: Sequence[int], opts: SegmentOptions) 
 
 
 def _carry(group: list[Unit], sizes: dict[int, int], overlap: int, room: int) -> list[Unit]:
+    if overlap <= 0:  # not even zero-token units: without overlap, chunks never share text
+        return []
     carried: list[Unit] = []
     budget = min(overlap, room)
     for unit in reversed(group[1:]):  # never carry the whole group: chunks must advance
