@@ -110,3 +110,12 @@ def _breakable(classes: np.ndarray, gaps: np.ndarray, terminal: np.ndarray) -> n
     cjk = classes == 5
     next_cjk = np.append(cjk[1:], False)
     return (gaps >= 1) | cjk | next_cjk | terminal
+
+
+_SENTENCE_PUNCT_RE = re.compile(r"[.!?…](?=\s|$)|[。！？]")
+
+
+def is_bare(text: str, per_100_chars: float = 0.2) -> bool:
+    """Text without sentence punctuation (ASR output, corrupted text): under `per_100_chars`
+    sentence-ending marks per 100 characters (clean prose has about one)."""
+    return len(_SENTENCE_PUNCT_RE.findall(text)) < per_100_chars * len(text) / 100

@@ -22,7 +22,7 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from .punct_features import N_SHAPES, PAD, Tokens, tokenize
+from .punct_features import N_SHAPES, PAD, Tokens, is_bare, tokenize
 
 MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 
@@ -82,8 +82,10 @@ class GapModel:
     """A trained network with its vocabularies; scores gaps of any text."""
 
     def __init__(self, cfg: NetConfig, vocab: list[str], suffixes: list[str], net: Any, threshold: float,
-                 state: dict[str, np.ndarray] | None = None) -> None:
+                 state: dict[str, np.ndarray] | None = None, threshold_bare: float | None = None) -> None:
         self.cfg, self._net, self.threshold, self.state = cfg, net, threshold, state
+        # Text without punctuation gets its own threshold (probabilities there are less peaked).
+        self.threshold_bare = threshold if threshold_bare is None else threshold_bare
         self.vocab = {w: i for i, w in enumerate(vocab)}
         self.suffixes = {s: i for i, s in enumerate(suffixes)}
 
@@ -97,6 +99,9 @@ class GapModel:
             self._net.load_state_dict({k: torch.from_numpy(v) for k, v in self.state.items()})
             self._net.eval()
         return self._net
+
+    def threshold_for(self, text: str) -> float:
+        return self.threshold_bare if is_bare(text) else self.threshold
 
     def tokens(self, text: str, base: int = 0) -> Tokens:
         return tokenize(text, base, self.vocab, self.suffixes)
@@ -140,18 +145,23 @@ class GapModel:
             return _numpy_conv(self.state, words, sufs, shapes)  # small batches: no torch needed
         import torch
 
-        with torch.inference_mode():
-            logits = self.net(*(torch.from_numpy(np.ascontiguousarray(a)) for a in (words, sufs, shapes)))
-            return torch.sigmoid(logits.float()).numpy()
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)  # many small ops (a GRU step per token): extra threads only spin and wait
+        try:
+            with torch.inference_mode():
+                logits = self.net(*(torch.from_numpy(np.ascontiguousarray(a)) for a in (words, sufs, shapes)))
+                return torch.sigmoid(logits.float()).numpy()
+        finally:
+            torch.set_num_threads(threads)
 
 
 def save_model(path: Path, cfg: NetConfig, vocab: list[str], suffixes: list[str], net: Any,
-               threshold: float, scores: dict[str, Any]) -> None:
+               threshold: float, scores: dict[str, Any], threshold_bare: float | None = None) -> None:
     """Weights (float16, `path`.npz) and config + vocabularies + dev scores (`path`.json)."""
     state = {k: v.detach().half().numpy() for k, v in net.state_dict().items()}
     np.savez_compressed(path.with_suffix(".npz"), **state)
     meta = {"config": asdict(cfg), "vocab": vocab, "suffixes": suffixes, "threshold": threshold,
-            "dev_scores": scores}
+            "threshold_bare": threshold if threshold_bare is None else threshold_bare, "dev_scores": scores}
     path.with_suffix(".json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
 
 
@@ -166,7 +176,7 @@ def load_model_from(base: Path) -> GapModel:
     with np.load(base.with_suffix(".npz")) as weights:
         state = _upgrade({k: weights[k].astype(np.float32) for k in weights.files})
     return GapModel(NetConfig(**meta["config"]), meta["vocab"], meta["suffixes"], None,
-                    float(meta["threshold"]), state)
+                    float(meta["threshold"]), state, meta.get("threshold_bare"))
 
 
 def _upgrade(state: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

@@ -30,7 +30,7 @@ class Sentences:
         from .punct_model import load_model
 
         model = load_model(self.model)
-        threshold = model.threshold if opts.threshold is None else opts.threshold
+        threshold = model.threshold_for(doc.text) if opts.threshold is None else opts.threshold
         return units_from_probs(doc.text, self.probs(model, doc.text), threshold)
 
     def probs(self, model, text: str) -> Iterator[tuple[int, float]]:

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from ..boundaries import Score, gold_path, load_gold, score
+from ..segment.punct_features import is_bare
 from ..segment.punct_model import GapModel
 from .data import DEV_SETS, VARIANTS
 
@@ -24,17 +25,20 @@ def dev_probs(model: GapModel, ud: Path, probs_fn: ProbsFn,
     return out
 
 
-def f1_table(probs: dict, threshold: float) -> dict[str, float]:
-    """{"en_ewt.dev/flat": F1, ...} at one threshold."""
+def f1_table(probs: dict, threshold: float, bare: float | None = None) -> dict[str, float]:
+    """{"en_ewt.dev/flat": F1, ...}; text without punctuation is cut at `bare` (as the strategy does)."""
     table = {}
     for (tb, variant), (text, gold, p) in probs.items():
-        s: Score = score(text, gold, [e for e, q in p if q >= threshold])
+        t = bare if bare is not None and is_bare(text) else threshold
+        s: Score = score(text, gold, [e for e, q in p if q >= t])
         table[f"{tb}/{variant}"] = round(s.f1, 2)
     return table
 
 
-def tune_threshold(probs: dict, keys: Iterable[str]) -> float:
-    """The threshold maximising the mean F1 over `keys` (a coarse grid is enough)."""
+def tune_threshold(probs: dict, keys: Iterable[str]) -> float | None:
+    """The threshold maximising the mean F1 over `keys` (a coarse grid is enough); None without keys."""
     keys = list(keys)
+    if not keys:
+        return None
     grid = [i / 100 for i in range(5, 96, 5)] + [0.98, 0.99]
     return max(grid, key=lambda t: sum(f1_table(probs, t)[k] for k in keys))

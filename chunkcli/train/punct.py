@@ -31,8 +31,9 @@ PUNCT_CFG = NetConfig(k=3, word_dim=48, suffix_dim=16, shape_dim=8, hidden=96, w
 # punct-fast: convolutions only (a dilated second layer widens the context); ~3x faster to run.
 FAST_CFG = NetConfig(k=4, word_dim=32, suffix_dim=8, shape_dim=8, hidden=96, wide=96, wide_k=5, wide_dilation=3)
 SENTENCE_CFG = NetConfig(k=4, word_dim=32, suffix_dim=8, shape_dim=8, hidden=96, wide=0)
-# Threshold tuning targets: clean and corrupted English for punct, clean English for sentence.
-PUNCT_TUNE = ("en_ewt.dev/structured", "en_ewt.dev/flat", "en_ewt.dev/corrupted")
+# Threshold tuning targets: clean English; text without punctuation (corrupted) has its own threshold.
+PUNCT_TUNE = ("en_ewt.dev/structured", "en_ewt.dev/flat")
+PUNCT_TUNE_BARE = ("en_ewt.dev/corrupted",)
 SENTENCE_TUNE = ("en_ewt.dev/structured", "en_ewt.dev/flat")
 
 
@@ -43,6 +44,7 @@ class Plan:
     candidates_only: bool
     minutes: float
     tune: tuple[str, ...]
+    tune_bare: tuple[str, ...] = ()
 
 
 def batches(enc: Encoded, reach: int, length: int, size: int, rng: np.random.Generator,
@@ -129,9 +131,10 @@ def run_plan(plan: Plan, enc: Encoded, vocab: list[str], sufs: list[str], ud: Pa
     model = GapModel(plan.cfg, vocab, sufs, net, 0.5)
     probs = dev_probs(model, ud, _strategy_probs(plan.name))
     threshold = tune_threshold(probs, plan.tune)
-    scores = f1_table(probs, threshold)
-    save_model(out / plan.name, plan.cfg, vocab, sufs, net, threshold, scores)
-    return {"threshold": threshold, **scores}
+    bare = tune_threshold(probs, plan.tune_bare)
+    scores = f1_table(probs, threshold, bare)
+    save_model(out / plan.name, plan.cfg, vocab, sufs, net, threshold, scores, bare)
+    return {"threshold": threshold, "threshold_bare": bare, **scores}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -150,8 +153,8 @@ def main(argv: list[str] | None = None) -> int:
     ud = args.data / "ud"
     texts = training_texts(ud)
     vocab, sufs = build_vocab(texts, 20000, 3000)
-    plans = [Plan("punct", PUNCT_CFG, False, args.minutes, PUNCT_TUNE),
-             Plan("punct-fast", FAST_CFG, False, args.minutes, PUNCT_TUNE),
+    plans = [Plan("punct", PUNCT_CFG, False, args.minutes, PUNCT_TUNE, PUNCT_TUNE_BARE),
+             Plan("punct-fast", FAST_CFG, False, args.minutes, PUNCT_TUNE, PUNCT_TUNE_BARE),
              Plan("sentence", SENTENCE_CFG, True, max(2.0, args.minutes / 4), SENTENCE_TUNE)]
     args.out.mkdir(parents=True, exist_ok=True)
     for plan in plans:

@@ -1,0 +1,58 @@
+"""The boundary network: recurrent pieces, weight files, bare-text thresholds, windows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from chunkcli.segment.punct_features import PAD, is_bare
+from chunkcli.segment.punct_model import GapModel, NetConfig, build_net, load_model_from, save_model, windows
+
+torch = pytest.importorskip("torch")
+CFG = NetConfig(k=2, word_dim=8, suffix_dim=4, shape_dim=4, hidden=16, wide=0, rnn=8)
+
+
+def _model(cfg: NetConfig = CFG) -> GapModel:
+    torch.manual_seed(0)
+    vocab = ["<pad>", "<unk>", *"abcdefghij"]
+    return GapModel(cfg, vocab, ["<pad>", "<unk>", "x"], build_net(cfg, len(vocab), 3).eval(), 0.5)
+
+
+def test_recurrent_pieces_approximate_one_long_sequence() -> None:
+    """Pieces run as one batch give the probabilities of one pass over the whole sequence,
+    up to the padding around each piece (the GRU state at a piece edge starts from context)."""
+    model = _model()
+    rng = np.random.default_rng(1)
+    n, r = 50, CFG.reach
+    ids = [np.pad(rng.integers(2, hi, n), (r, r), constant_values=PAD) for hi in (12, 3, 29)]
+    whole = model.run(*(a[None, :] for a in ids))[0]
+    for piece in (8, 16, 64):
+        got = model._run_pieces(ids, n, piece=piece, context=8)
+        assert got.shape == whole.shape and np.abs(got - whole).max() < 0.05
+
+
+def test_saved_weights_round_trip(tmp_path: Path) -> None:
+    model = _model()
+    save_model(tmp_path / "m", CFG, list(model.vocab), list(model.suffixes), model.net, 0.4, {}, 0.2)
+    back = load_model_from(tmp_path / "m")
+    ids = [np.array([[2, 3, 4, 5, 6, 7, 8, 9]]), np.array([[1] * 8]), np.array([[5] * 8])]
+    assert np.allclose(back.run(*ids), model.run(*ids), atol=1e-2)  # float16 weights
+    assert (back.threshold, back.threshold_bare) == (0.4, 0.2)
+
+
+def test_bare_text_gets_its_own_threshold() -> None:
+    model = GapModel(CFG, ["<pad>", "<unk>"], ["<pad>", "<unk>"], None, 0.6, None, 0.3)
+    assert is_bare("so we went home then we ate it was late " * 5)
+    assert not is_bare("We went home. Then we ate! It was late. " * 5)
+    assert model.threshold_for("no punctuation at all here " * 4) == 0.3
+    assert model.threshold_for("One. Two. Three. Four. ") == 0.6
+
+
+def test_windows_cover_the_text_without_cutting_words() -> None:
+    text = ("alpha beta gamma. " * 3000)[:-1]
+    parts = list(windows(text, size=5000, margin=100))
+    assert parts[0][2] == 0 and parts[-1][3] == len(text)
+    assert all(a[3] == b[2] for a, b in zip(parts, parts[1:]))
+    assert not any(text[keep - 1].isalnum() and text[keep].isalnum() for _, _, _, keep in parts[:-1])
