@@ -19,8 +19,8 @@ app.add_typer(train_app, name="train")
 def segmenter(
     data: Annotated[Path, typer.Option("--data", help="The shared seg folder (with ud/*.gold.json).")],
     out: Annotated[Optional[Path], typer.Option("--out", help="Where to write the models (default: the package).")] = None,
-    minutes: Annotated[float, typer.Option("--minutes", help="Training time of the punct model.")] = 12.0,
-    only: Annotated[Optional[str], typer.Option("--only", help="punct or sentence (default: both).")] = None,
+    minutes: Annotated[float, typer.Option("--minutes", help="Training time of each punct model (sentence: a quarter).")] = 12.0,
+    only: Annotated[Optional[str], typer.Option("--only", help="punct, punct-fast or sentence (default: punct and sentence).")] = None,
     debug: Debug = False,
 ) -> int:
     """Train the punct and sentence boundary models on UD train splits; print dev F1 (JSON) on stdout."""
