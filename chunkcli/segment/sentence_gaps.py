@@ -35,7 +35,7 @@ from .sentence_rules import after_function_word, is_vetoed, is_wrapped
 CANDIDATE_RE = re.compile(r"[^\w\s]\s+|[。！？；…](?=\S)|\w[^\S\n]*\n\s*|\w[^\S\n]+(?=[A-Z0-9À-ÖØ-ÞΑ-ΩА-Я])")
 _TERMINALS = ".!?…"
 _CLOSERS = "\"'”’»)]}"
-_OPENERS = "\"'“‘«([{¿¡"
+_OPENERS = "\"'“‘„‚«‹`([{¿¡"
 # Punctuation that ends a sentence only before a capital (or never): settled when a lowercase
 # letter, a digit or other punctuation follows.
 _NON_TERMINAL = ",;&-–—/%+=*<>«»“‘\"'"
