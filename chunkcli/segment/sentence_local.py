@@ -64,8 +64,8 @@ def _around(text: str, end: int, r: int) -> tuple[list[tuple[str, str]], list[tu
     lo, hi = max(0, end - width), min(n, end + width)
     left = _TOKEN_SPACE_RE.findall(text, lo, end)
     right = _TOKEN_SPACE_RE.findall(text, end, hi)
-    if lo > 0 and text[lo - 1].isalnum() and text[lo].isalnum():
-        left = left[1:]
+    if lo > 0 and text[lo - 1].isalnum() and text[lo].isalnum() and len(left) > 1:
+        left = left[1:]  # (a token longer than the slice is kept, cut: the gap needs a left token)
     if right and hi < n and text[hi - 1].isalnum() and text[hi].isalnum():
         right = right[:-1]
     elif right and hi >= n and not right[-1][1]:
