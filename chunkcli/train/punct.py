@@ -47,6 +47,7 @@ class Plan:
     minutes: float
     tune: tuple[str, ...]
     tune_bare: tuple[str, ...] = ()
+    word_dropout: float = 0.15
 
 
 def batches(enc: Encoded, reach: int, length: int, size: int, rng: np.random.Generator,
@@ -89,7 +90,7 @@ def train_net(plan: Plan, enc: Encoded, n_words: int, n_suffixes: int, log: Call
     rng = np.random.default_rng(13)
     for words, sufs, shapes, y in batches(enc, plan.cfg.reach, 160, 32, rng, plan.candidates_only):
         _decay(opt, (time.monotonic() - start) / (deadline - start))
-        words = _word_dropout(words, rng)
+        words = _word_dropout(words, rng, plan.word_dropout)
         mask = (y >= 0).float()
         loss = (loss_fn(net(words, sufs, shapes), y.clamp(min=0).float()) * mask).sum() / mask.sum().clamp(min=1)
         opt.zero_grad()
@@ -157,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     vocab, sufs = build_vocab(texts, 20000, 3000)
     plans = [Plan("punct", PUNCT_CFG, False, args.minutes, PUNCT_TUNE, PUNCT_TUNE_BARE),
              Plan("punct-fast", FAST_CFG, False, args.minutes, PUNCT_TUNE, PUNCT_TUNE_BARE),
-             Plan("sentence", SENTENCE_CFG, True, max(2.0, args.minutes / 4), SENTENCE_TUNE)]
+             Plan("sentence", SENTENCE_CFG, True, max(2.0, args.minutes / 4), SENTENCE_TUNE, word_dropout=0.4)]
     args.out.mkdir(parents=True, exist_ok=True)
     for plan in plans:
         if plan.name != args.only and (args.only or plan.name == "punct-fast"):
