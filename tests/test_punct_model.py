@@ -56,3 +56,20 @@ def test_windows_cover_the_text_without_cutting_words() -> None:
     assert parts[0][2] == 0 and parts[-1][3] == len(text)
     assert all(a[3] == b[2] for a, b in zip(parts, parts[1:]))
     assert not any(text[keep - 1].isalnum() and text[keep].isalnum() for _, _, _, keep in parts[:-1])
+
+
+def test_prefer_first_merges_in_order_and_first_wins() -> None:
+    from chunkcli.segment.punct import prefer_first
+
+    got = list(prefer_first([(3, 0.9), (8, 0.0)], [(1, 0.2), (3, 0.1), (5, 0.7), (8, 0.95)]))
+    assert got == [(1, 0.2), (3, 0.9), (5, 0.7), (8, 0.0)]
+
+
+def test_punct_uses_sentence_rules_only_on_punctuated_text() -> None:
+    from chunkcli.records import Document
+    from chunkcli.segment import SegmentOptions, get_strategy
+
+    strat = get_strategy("punct")
+    text = "We met Dr. Lindqvist at noon. She was late."
+    units = list(strat.units(Document(source="t", text=text), SegmentOptions(), None))
+    assert [text[u.start:u.end] for u in units] == ["We met Dr. Lindqvist at noon.", "She was late."]

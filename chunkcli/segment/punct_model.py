@@ -200,7 +200,7 @@ def _numpy_conv(state: dict[str, np.ndarray], words: np.ndarray, sufs: np.ndarra
     b, t = view.shape[:2]
     h = np.maximum(view.reshape(b * t, -1) @ w.reshape(w.shape[0], -1).T + state["body.0.bias"], 0)
     logits = h @ state["out.weight"].T + state["out.bias"]
-    return (1.0 / (1.0 + np.exp(-logits))).reshape(b, t).astype(np.float32)
+    return (1.0 / (1.0 + np.exp(-np.clip(logits, -60, 60)))).reshape(b, t).astype(np.float32)
 
 
 def windows(text: str, size: int = 20000, margin: int = 400) -> Iterator[tuple[int, int, int, int]]:
