@@ -81,3 +81,12 @@ def test_numpy_forward_equals_torch() -> None:
     with torch.inference_mode():
         want = torch.sigmoid(model.net(*(torch.from_numpy(a) for a in ids))).numpy()
     assert np.allclose(model.run(*ids), want, atol=1e-5)
+
+
+@pytest.mark.parametrize("text", ["a" * 400 + " Zed went home.", "Go " + "b" * 400 + ". Then stop.", "x" * 100 + "\nY"])
+def test_a_token_longer_than_the_feature_slice_still_gets_features(text: str) -> None:
+    model = load_model("sentence")
+    gaps = list(candidate_gaps(text))
+    ids = LocalFeatures(model).windows(text, gaps)
+    assert ids.shape == (len(gaps), 3, 2 * model.cfg.reach + 1)
+    assert (ids[:, :, model.cfg.reach] != PAD).all()  # the token before each gap is always there
