@@ -19,8 +19,7 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-# Command modules register themselves on `app`; each is optional so the CLI keeps working
-# while a command is being developed in its own module.
+# Command modules register themselves on `app` when imported (below, after `app` exists).
 COMMAND_MODULES = ("extract", "segment", "store", "search", "evaluate", "train")
 
 
@@ -37,16 +36,8 @@ def _root(
     """chunkcli: documents → chunks → SQLite + HNSW, composable in Unix pipelines."""
 
 
-def _load_commands() -> None:
-    for name in COMMAND_MODULES:
-        try:
-            importlib.import_module(f"{__name__}.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{__name__}.{name}":
-                raise
-
-
-_load_commands()
+for _name in COMMAND_MODULES:  # each registers its commands on `app`
+    importlib.import_module(f"{__name__}.{_name}")
 
 
 def main() -> None:

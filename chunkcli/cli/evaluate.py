@@ -11,9 +11,5 @@ from . import app
 eval_app = typer.Typer(help="Score chunks and retrieval against gold data (JSONL).", no_args_is_help=True)
 app.add_typer(eval_app, name="eval")
 
-for _name in ("eval_segments", "eval_retrieval"):
-    try:
-        importlib.import_module(f"{__package__}.{_name}")
-    except ModuleNotFoundError as exc:
-        if exc.name != f"{__package__}.{_name}":
-            raise
+for _name in ("eval_segments", "eval_retrieval"):  # each adds its command to `eval_app`
+    importlib.import_module(f"{__package__}.{_name}")

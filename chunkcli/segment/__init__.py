@@ -11,7 +11,7 @@ import importlib
 from .base import DESCRIPTIONS, REGISTRY, SegmentOptions, Strategy, Unit, get_strategy, register
 from .pipeline import segment_document
 
-# Modules that define strategies; a missing one is skipped so partial installs still work.
+# Modules that define strategies (each keeps its heavy imports inside its functions).
 STRATEGY_MODULES = ("fixed", "sentence", "punct", "topic", "code", "auto")
 
 __all__ = [
@@ -22,8 +22,4 @@ __all__ = [
 
 def load_all() -> None:
     for name in STRATEGY_MODULES:
-        try:
-            importlib.import_module(f"{__name__}.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{__name__}.{name}":
-                raise
+        importlib.import_module(f"{__name__}.{name}")
