@@ -73,3 +73,16 @@ def test_punct_uses_sentence_rules_only_on_punctuated_text() -> None:
     text = "We met Dr. Lindqvist at noon. She was late."
     units = list(strat.units(Document(source="t", text=text), SegmentOptions(), None))
     assert [text[u.start:u.end] for u in units] == ["We met Dr. Lindqvist at noon.", "She was late."]
+
+
+def test_numpy_path_matches_torch_for_a_dilated_convolution(tmp_path: Path) -> None:
+    """`--by sentence` runs its model in numpy (no torch import): same probabilities as the torch net."""
+    cfg = NetConfig(k=2, word_dim=8, suffix_dim=4, shape_dim=4, hidden=16, wide=8, wide_k=3, wide_dilation=2)
+    model = _model(cfg)
+    save_model(tmp_path / "m", cfg, list(model.vocab), list(model.suffixes), model.net, 0.5, {})
+    back = load_model_from(tmp_path / "m")
+    rng = np.random.default_rng(3)
+    ids = [rng.integers(0, hi, (4, 2 * cfg.reach + 7)) for hi in (12, 3, 29)]
+    got = back.run(*ids)
+    assert got.shape == (4, 7) and back._net is None  # numpy only: the torch net was never built
+    assert np.allclose(got, model.run(*ids), atol=1e-2)  # float16 weights

@@ -141,8 +141,8 @@ class GapModel:
 
     def run(self, words: np.ndarray, sufs: np.ndarray, shapes: np.ndarray) -> np.ndarray:
         """Probabilities (batch, T - 2*reach) for id arrays (batch, T)."""
-        if self.state is not None and not self.cfg.rnn and not self.cfg.wide:
-            return _numpy_conv(self.state, words, sufs, shapes)  # small batches: no torch needed
+        if self.state is not None and not self.cfg.rnn:
+            return _numpy_conv(self.state, words, sufs, shapes, self.cfg.wide_dilation)  # no torch needed
         import torch
 
         threads = torch.get_num_threads()
@@ -190,17 +190,25 @@ def _upgrade(state: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
 
 
 def _numpy_conv(state: dict[str, np.ndarray], words: np.ndarray, sufs: np.ndarray,
-                shapes: np.ndarray) -> np.ndarray:
-    """The one-convolution network in numpy (same maths as GapNet without the optional layers)."""
+                shapes: np.ndarray, dilation: int = 1) -> np.ndarray:
+    """The convolutional network in numpy (same maths as GapNet without a GRU): the first
+    convolution, the dilated second one when the weights have it, then the linear output."""
     x = np.concatenate([state["words.weight"][words], state["suffixes.weight"][sufs],
                         state["shapes.weight"][shapes]], axis=-1)  # (B, T, D)
-    w = state["body.0.weight"]  # (H, D, K)
-    k = w.shape[2]
-    view = np.lib.stride_tricks.sliding_window_view(x, k, axis=1)  # (B, T-K+1, D, K)
-    b, t = view.shape[:2]
-    h = np.maximum(view.reshape(b * t, -1) @ w.reshape(w.shape[0], -1).T + state["body.0.bias"], 0)
-    logits = h @ state["out.weight"].T + state["out.bias"]
+    h = _conv_relu(x, state["body.0.weight"], state["body.0.bias"], 1)
+    if "body.2.weight" in state:
+        h = _conv_relu(h, state["body.2.weight"], state["body.2.bias"], dilation)
+    b, t = h.shape[:2]
+    logits = h.reshape(b * t, -1) @ state["out.weight"].T + state["out.bias"]
     return (1.0 / (1.0 + np.exp(-np.clip(logits, -60, 60)))).reshape(b, t).astype(np.float32)
+
+
+def _conv_relu(x: np.ndarray, w: np.ndarray, bias: np.ndarray, dilation: int) -> np.ndarray:
+    """ReLU(Conv1d) without padding over (B, T, C_in) → (B, T - dilation*(K-1), C_out); w is (C_out, C_in, K)."""
+    k = w.shape[2]
+    view = np.lib.stride_tricks.sliding_window_view(x, dilation * (k - 1) + 1, axis=1)[..., ::dilation]
+    b, t = view.shape[:2]  # view: (B, T', C_in, K), the same layout as w
+    return np.maximum(view.reshape(b * t, -1) @ w.reshape(w.shape[0], -1).T + bias, 0).reshape(b, t, -1)
 
 
 def windows(text: str, size: int = 20000, margin: int = 400) -> Iterator[tuple[int, int, int, int]]:
