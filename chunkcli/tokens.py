@@ -8,11 +8,13 @@ torch, so `segment --by fixed` starts fast.
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 from pathlib import Path
 from typing import Protocol, Sequence
 
 from .errors import ModelError
+from .token_cache import PieceCache, piece_pattern
 
 Span = tuple[int, int]
 
@@ -38,16 +40,39 @@ class HFTokenCounter:
         # The packaged file pins truncation/padding at 128; counting must see every token.
         self._tok.no_truncation()
         self._tok.no_padding()
+        config = json.loads(tokenizer_file.read_text(encoding="utf-8"))
+        pattern = piece_pattern(config)
+        self._cache = PieceCache(pattern, self._encode_offsets) if pattern else None
 
     def count(self, text: str) -> int:
+        if self._cache is not None:
+            return self._cache.count(text)
         return len(self._tok.encode(text, add_special_tokens=False).ids)
 
     def count_batch(self, texts: list[str]) -> list[int]:
+        if self._cache is not None:
+            return [self._cache.count(t) for t in texts]
         encs = self._tok.encode_batch(texts, add_special_tokens=False)
         return [len(e.ids) for e in encs]
 
     def spans(self, text: str) -> Sequence[Span]:
+        if self._cache is not None:
+            return self._cache.spans(text)
         return self._tok.encode(text, add_special_tokens=False).offsets
+
+    def piece_index(self, text: str) -> tuple[list[int], list[int], list[int]]:
+        """Starts, ends and running token counts of pieces no token crosses (see token_cache)."""
+        if self._cache is not None:
+            return self._cache.piece_index(text)
+        return piece_index_from_spans(self.spans(text))
+
+    def _encode_offsets(self, texts: list[str]) -> list[Sequence[Span]]:
+        return [e.offsets for e in self._tok.encode_batch(texts, add_special_tokens=False)]
+
+
+def piece_index_from_spans(spans: Sequence[Span]) -> tuple[list[int], list[int], list[int]]:
+    """The piece index of a counter that only gives token spans: every token is a piece."""
+    return [s for s, _ in spans], [e for _, e in spans], list(range(len(spans) + 1))
 
 
 def counter_for_model(model: str | None = None) -> TokenCounter:

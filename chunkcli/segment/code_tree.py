@@ -16,7 +16,7 @@ from typing import Any, Iterator, Sequence
 
 import numpy as np
 
-from ..tokens import TokenCounter
+from ..tokens import TokenCounter, piece_index_from_spans
 from .code_languages import is_attached, is_definition
 from .pack import strip_span
 
@@ -28,17 +28,22 @@ class SourceMap:
         self.text = text
         # surrogatepass: extracted text may hold lone surrogates; they encode to 3 bytes like any BMP char.
         self.data = text.encode("utf-8", "surrogatepass")
-        self._byte_at: np.ndarray | None = None
+        self._char_at: np.ndarray | None = None
         if len(self.data) != len(text):
             cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
             widths = 1 + (cps >= 0x80) + (cps >= 0x800) + (cps >= 0x10000)
-            self._byte_at = np.concatenate(([0], np.cumsum(widths)))
+            byte_at = np.concatenate(([0], np.cumsum(widths)))
+            # A direct byte -> code point table: a lookup per node edge, not a binary search. A byte
+            # inside a character (tree-sitter on invalid UTF-8) maps to the next character.
+            char_at = np.full(len(self.data) + 1, len(text), dtype=np.int32)
+            char_at[byte_at] = np.arange(len(text) + 1, dtype=np.int32)
+            self._char_at = np.minimum.accumulate(char_at[::-1])[::-1]
         self._line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
 
     def char(self, byte: int) -> int:
-        if self._byte_at is None:
+        if self._char_at is None:
             return byte
-        return int(np.searchsorted(self._byte_at, byte))
+        return int(self._char_at[byte])
 
     def index_tokens(self, counter: TokenCounter) -> None:
         """Tokenize the whole file once; any span's size is then two bisections, not a re-encode.
@@ -46,12 +51,14 @@ class SourceMap:
         Spans are cut at syntax-node edges, which are word edges, where WordPiece counts add up
         exactly; the shared packer recounts every chunk anyway, so the cap cannot be broken.
         """
-        spans = counter.spans(self.text)
-        self._tok_starts = [s for s, _ in spans]
-        self._tok_ends = [e for _, e in spans]
+        index = getattr(counter, "piece_index", None)
+        self._starts, self._ends, self._before = (index(self.text) if index is not None
+                                                  else piece_index_from_spans(counter.spans(self.text)))
 
     def tokens(self, start: int, end: int) -> int:
-        return max(0, bisect_right(self._tok_ends, end) - bisect_left(self._tok_starts, start))
+        """Tokens of the pieces (runs no token crosses) lying wholly inside [start, end)."""
+        hi, lo = bisect_right(self._ends, end), bisect_left(self._starts, start)
+        return max(0, self._before[hi] - self._before[lo])
 
     def line(self, char: int) -> int:
         """1-based line number of a code-point offset."""

@@ -1,0 +1,102 @@
+"""Exact token counts for BERT-style tokenizers, memoised per word.
+
+A BERT tokenizer (BertNormalizer + BertPreTokenizer + WordPiece) never lets a
+token cross ASCII whitespace, and it isolates every ASCII punctuation mark.
+Its normalisation (control-character removal, CJK padding, lowercasing,
+accent stripping) acts on single characters and never removes an ASCII space
+or punctuation mark. So a text splits at those characters into pieces whose
+token counts and spans simply add up — the same numbers the tokenizer gives
+for the whole text — and a piece seen once (`self`, `return`, `(`) never has
+to be encoded again. Source code and prose repeat their words constantly, so
+this runs several times faster than re-encoding every slice; anything else
+(non-ASCII, control characters, 100-character words) sits inside a piece and
+is still decided by the real tokenizer.
+"""
+
+from __future__ import annotations
+
+import re
+from itertools import accumulate
+from typing import Any, Callable, Sequence
+
+Span = tuple[int, int]
+_PUNCT = "!-/:-@\\[-`{-~"  # every printable ASCII character that is not a letter, digit or space
+# One ASCII punctuation mark, or a run of anything that is neither that nor ASCII whitespace.
+_PIECE = rf"[{_PUNCT}]|[^ \t\n\r{_PUNCT}]+"
+MAX_CACHED = 400_000  # pieces remembered before the memo is dropped (bounded memory on odd input)
+LONG_PIECE = 64  # longer pieces are rare (minified code, base64): encoded, not remembered
+
+
+def piece_pattern(config: dict[str, Any]) -> re.Pattern[str] | None:
+    """The splitter for a tokenizer.json whose counts add up over pieces (see module doc), or None."""
+    norm, pre, model = (config.get(k) or {} for k in ("normalizer", "pre_tokenizer", "model"))
+    if (norm.get("type"), pre.get("type"), model.get("type")) != ("BertNormalizer", "BertPreTokenizer",
+                                                                    "WordPiece"):
+        return None
+    added = [t["content"] for t in config.get("added_tokens") or ()]
+    if not all(_splits_cleanly(t) for t in config.get("added_tokens") or ()):
+        return None
+    # Added tokens ([MASK], [SEP]) are matched in the raw text before anything else: so are they here.
+    specials = "".join(re.escape(t) + "|" for t in sorted(added, key=len, reverse=True))
+    return re.compile(specials + _PIECE)
+
+
+def _splits_cleanly(token: dict[str, Any]) -> bool:
+    """An added token matched verbatim and bounded by punctuation starts and ends a piece anyway."""
+    content = token.get("content") or ""
+    bounded = bool(content) and all(re.fullmatch(f"[{_PUNCT}]", c) for c in (content[0], content[-1]))
+    return bounded and not any(token.get(k) for k in ("normalized", "lstrip", "rstrip", "single_word"))
+
+
+class PieceCache:
+    """Per-piece memo of the real tokenizer's spans; counts and spans of any text from it."""
+
+    def __init__(self, pattern: re.Pattern[str],
+                 encode_batch: Callable[[list[str]], list[Sequence[Span]]]) -> None:
+        self._pieces = pattern
+        self._encode_batch = encode_batch
+        self._spans: dict[str, tuple[Span, ...]] = {}
+
+    def count(self, text: str) -> int:
+        pieces = self._pieces.findall(text)
+        self._learn(pieces)
+        spans = self._spans
+        return sum(len(spans[p]) if p in spans else self._long_count(p) for p in pieces)
+
+    def piece_index(self, text: str) -> tuple[list[int], list[int], list[int]]:
+        """Piece starts, piece ends and running token counts (tokens before piece i at [i])."""
+        matches = list(self._pieces.finditer(text))
+        pieces = [m.group() for m in matches]
+        self._learn(pieces)
+        known = self._spans
+        counts = [len(known[p]) if p in known else self._long_count(p) for p in pieces]
+        return [m.start() for m in matches], [m.end() for m in matches], list(accumulate(counts, initial=0))
+
+    def spans(self, text: str) -> list[Span]:
+        out: list[Span] = []
+        matches = list(self._pieces.finditer(text))
+        self._learn([m.group() for m in matches])
+        known = self._spans
+        for m in matches:
+            piece, base = m.group(), m.start()
+            rel = known.get(piece)
+            if rel is None:
+                rel = tuple(self._encode_batch([piece])[0])
+            if len(rel) == 1 and rel[0] == (0, len(piece)):
+                out.append((base, base + len(piece)))
+            else:
+                out.extend((base + s, base + e) for s, e in rel)
+        return out
+
+    def _learn(self, pieces: list[str]) -> None:
+        known = self._spans
+        new = list({p for p in pieces if p not in known and len(p) <= LONG_PIECE})
+        if not new:
+            return
+        if len(known) + len(new) > MAX_CACHED:
+            known.clear()
+        for piece, rel in zip(new, self._encode_batch(new)):
+            known[piece] = tuple(rel)
+
+    def _long_count(self, piece: str) -> int:
+        return len(self._encode_batch([piece])[0])
