@@ -1,0 +1,60 @@
+"""The memoised counter must give exactly what the model's tokenizer gives, on any text."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from tokenizers import Tokenizer
+
+from chunkcli.models import resolve_model
+from chunkcli.token_cache import piece_pattern
+from chunkcli.tokens import HFTokenCounter, counter_for_model
+
+NASTY = ["[MASK]", "[SEP]", "[mask]", "[[CLS]]", "a" * 120, "e\u0301", "\u0301", "İ", "ß", "ﬁ", "中文",
+         "😀", "\u200b", "\ufeff", "\ufffd", "\u037e", "—", "…", "\u00a0", "\u3000", "\u2028", "\x85",
+         "\x00", "\x0b", "\x0c", "\x1c", "\x7f", "\r\n", "\t", "self", "return", "Foo_bar9", "ǅ"]
+pieces = st.one_of(st.sampled_from(NASTY), st.sampled_from(list("ab Z9_ \n.,;:!?()[]{}\"'`~-+=/\\|@#$%^&*<>")),
+                   st.text(max_size=6))
+
+
+@pytest.fixture(scope="module")
+def pair() -> tuple[HFTokenCounter, Tokenizer]:
+    spec = resolve_model("all-MiniLM-L6-v2")
+    raw = Tokenizer.from_file(str(spec.tokenizer_file))
+    raw.no_truncation()
+    raw.no_padding()
+    return counter_for_model("all-MiniLM-L6-v2"), raw
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(pieces, max_size=30).map("".join))
+def test_counts_and_spans_match_the_tokenizer(pair: tuple[HFTokenCounter, Tokenizer], text: str) -> None:
+    counter, raw = pair
+    want = raw.encode(text, add_special_tokens=False)
+    assert counter.count(text) == len(want.ids)
+    assert list(counter.spans(text)) == list(want.offsets)
+    starts, ends, before = counter.piece_index(text)
+    assert before[-1] == len(want.ids) and len(starts) == len(ends) == len(before) - 1
+
+
+def test_memo_is_used_for_bert_tokenizers_only(tmp_path) -> None:
+    spec = resolve_model("all-MiniLM-L6-v2")
+    config = json.loads(spec.tokenizer_file.read_text(encoding="utf-8"))
+    assert piece_pattern(config) is not None
+    config["pre_tokenizer"] = {"type": "Whitespace"}
+    assert piece_pattern(config) is None
+    config = json.loads(spec.tokenizer_file.read_text(encoding="utf-8"))
+    config["added_tokens"].append({"content": "zzz", "normalized": False})  # not bounded by punctuation
+    assert piece_pattern(config) is None
+
+
+def test_repeated_text_counts_stay_exact_after_the_memo_fills(pair, monkeypatch) -> None:
+    import chunkcli.token_cache as tc
+
+    counter, raw = pair
+    monkeypatch.setattr(tc, "MAX_CACHED", 5)  # forces the memo to be dropped mid-text
+    text = " ".join(f"word{i} (x{i % 7})" for i in range(200))
+    assert counter.count(text) == len(raw.encode(text, add_special_tokens=False).ids)
