@@ -14,6 +14,7 @@ enclosing scope's signature lines go to meta (and to meta.embed_text with
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import PurePosixPath
 from typing import Any, Iterator, Sequence
 
@@ -50,10 +51,11 @@ class CodeChunks:
     def __init__(self) -> None:
         self._text = ""
         self._context = False
+        self._tree: TreeMeta | None = None
 
     def units(self, doc: Document, opts: SegmentOptions, counter: TokenCounter) -> list[Unit]:
         # merge_meta needs the text of the document being packed: pipeline uses one instance per call.
-        self._text, self._context = doc.text, opts.context
+        self._text, self._context, self._tree = doc.text, opts.context, None
         lang = pick_language(doc, opts)
         parser = parser_for(lang) if lang else None
         if parser is None:
@@ -61,42 +63,65 @@ class CodeChunks:
             return fallback_units(doc, opts, counter, lang, why)
         src = SourceMap(doc.text)
         root = parse(parser, src)
-        src.index_tokens(counter)
         if root.has_error:
             return fallback_units(doc, opts, counter, lang, f"{lang} syntax errors")
-        return list(_ast_units(src, root, lang, module_name(doc.source), opts, counter))
+        src.index_tokens(counter)
+        self._tree = TreeMeta(src, lang, module_name(doc.source), opts.context)
+        units = list(_ast_units(src, root, self._tree, opts, counter))
+        if opts.max_tokens <= 0:  # every unit is a record of its own: give it its meta now
+            return [replace(u, meta=self._tree.meta(u.start, u.end, [u])) for u in units]
+        return units
 
     def merge_meta(self, units: Sequence[Unit]) -> dict[str, Any]:
-        return merged_meta(units, self._text, self._context)
+        if self._tree is None or not self._tree.knows(units[0]):  # line fallback: meta is on the units
+            return merged_meta(units, self._text, self._context)
+        return {**self._tree.meta(units[0].start, units[-1].end, units), "units": len(units)}
 
 
-def _ast_units(src: SourceMap, root: Any, lang: str, module: str, opts: SegmentOptions,
+class TreeMeta:
+    """Chunk meta computed once per chunk, not per unit (a chunk merges a dozen units on average).
+
+    Units record the atoms they hold; a unit the packer might cut (over the cap) gets its meta
+    eagerly, since the packer copies a cut unit's own meta to each piece.
+    """
+
+    def __init__(self, src: SourceMap, lang: str, module: str, context: bool) -> None:
+        self.src, self.lang, self.module, self.context = src, lang, module, context
+        self._atoms: dict[tuple[int, int], list[Atom]] = {}
+
+    def unit(self, s: int, e: int, run: list[Atom], brk: bool, n: int, cap: int) -> Unit:
+        self._atoms[(s, e)] = run
+        meta = self.meta(s, e, [Unit(s, e)]) if cap > 0 and n > cap else {}
+        return Unit(s, e, meta, brk, n)
+
+    def knows(self, unit: Unit) -> bool:
+        return (unit.start, unit.end) in self._atoms
+
+    def meta(self, s: int, e: int, units: Sequence[Unit]) -> dict[str, Any]:
+        src, lang, module = self.src, self.lang, self.module
+        atoms = [a for u in units for a in self._atoms[(u.start, u.end)]]
+        head = atoms[0].node
+        symbols = [sym for atom in atoms if not atom.gap for sym in _symbols(lang, module, atom.node)]
+        meta = {
+            "language": lang, "lines": [src.line(s), src.line(e - 1)],
+            "kinds": _unique(k for k in map(lambda a: _kind(lang, a), atoms) if k)[:MAX_KINDS],
+            "symbols": _unique(symbols), "scope_path": qualified_name(lang, module, enclosing_definitions(lang, head)),
+            "scope": [signature(src, d) for d in scope(lang, src, head, s)], "nonws_chars": nonws(src.text[s:e]),
+        }
+        return with_context(meta, src.text[s:e], self.context)
+
+
+def _ast_units(src: SourceMap, root: Any, tree: TreeMeta, opts: SegmentOptions,
                counter: TokenCounter) -> Iterator[Unit]:
     cap = opts.max_tokens
-    runs = split_runs(glue(flatten(root, src, cap, lang), src.text), src, cap, lang)
+    runs = split_runs(glue(flatten(root, src, cap, tree.lang), src.text), src, cap, tree.lang)
     for run in runs:
         if cap > 0 and len(run) == 1 and run[0].tokens > cap:  # an unsplittable leaf: line pieces
             for i, (s, e) in enumerate(line_spans(src.text, run[0].start, run[0].end)):
-                yield Unit(s, e, _run_meta(src, run, lang, module, s, e, opts.context), i == 0,
-                           src.tokens(s, e))
+                yield tree.unit(s, e, run, i == 0, src.exact_tokens(s, e, counter), cap)
         else:
             s, e = run[0].start, run[-1].end
-            brk = run_breaks(run)
-            yield Unit(s, e, _run_meta(src, run, lang, module, s, e, opts.context), brk, src.tokens(s, e))
-
-
-def _run_meta(src: SourceMap, run: list[Atom], lang: str, module: str, s: int, e: int,
-              context: bool) -> dict[str, Any]:
-    head = run[0].node
-    outer = scope(lang, src, head, s)
-    symbols = [sym for atom in run if not atom.gap for sym in _symbols(lang, module, atom.node)]
-    meta = {
-        "language": lang, "lines": [src.line(s), src.line(e - 1)],
-        "kinds": _unique(k for k in map(lambda a: _kind(lang, a), run) if k)[:MAX_KINDS],
-        "symbols": _unique(symbols), "scope_path": qualified_name(lang, module, enclosing_definitions(lang, head)),
-        "scope": [signature(src, d) for d in outer], "nonws_chars": nonws(src.text[s:e]),
-    }
-    return with_context(meta, src.text[s:e], context)
+            yield tree.unit(s, e, run, run_breaks(run), src.exact_tokens(s, e, counter), cap)
 
 
 def _symbols(lang: str, module: str, node: Any) -> list[str]:

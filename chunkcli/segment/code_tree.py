@@ -60,6 +60,16 @@ class SourceMap:
         hi, lo = bisect_right(self._ends, end), bisect_left(self._starts, start)
         return max(0, self._before[hi] - self._before[lo])
 
+    def exact_tokens(self, start: int, end: int, counter: TokenCounter) -> int:
+        """tokens(), or a real count when an edge cuts through a piece (`1if` in Python)."""
+        if self._cuts(start) or self._cuts(end):
+            return counter.count(self.text[start:end])
+        return self.tokens(start, end)
+
+    def _cuts(self, at: int) -> bool:
+        i = bisect_right(self._starts, at) - 1
+        return i >= 0 and self._starts[i] < at < self._ends[i]
+
     def line(self, char: int) -> int:
         """1-based line number of a code-point offset."""
         return bisect_right(self._line_starts, char)
