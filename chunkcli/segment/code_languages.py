@@ -104,12 +104,13 @@ def parser_for(lang: str) -> Any | None:
 
 
 def is_definition(lang: str, node: Any) -> bool:
-    if not node.is_named:  # the `module`/`class` keyword tokens share their node's kind name
-        return False
-    if node.type in DEFINITIONS.get(lang, ()):
+    kind = node.type  # read once: tree-sitter node properties are calls, and this runs per node
+    if kind in DEFINITIONS.get(lang, ()):
+        if not node.is_named:  # the `module`/`class` keyword tokens share their node's kind name
+            return False
         # `struct ring *f()` names a type without defining it: only a body makes a definition.
-        return node.type not in NEED_BODY or node.child_by_field_name("body") is not None
-    if node.type in VALUE_HOLDERS:
+        return kind not in NEED_BODY or node.child_by_field_name("body") is not None
+    if kind in VALUE_HOLDERS and node.is_named:
         value = node.child_by_field_name("value")
         return value is not None and value.type in FUNCTION_VALUES
     return False

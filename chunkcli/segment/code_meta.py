@@ -12,15 +12,28 @@ MAX_SYMBOL_DEPTH = 4
 _NO_DESCENT = ("function", "method", "constructor", "arrow", "lambda")
 
 
-def enclosing_definitions(lang: str, node: Any) -> list[Any]:
-    """Definition nodes strictly around `node`, outermost first."""
-    chain = []
-    parent = node.parent
+Memo = dict[int, tuple[Any, ...]]  # node id -> the definitions around and including that node
+
+
+def enclosing_definitions(lang: str, node: Any, memo: Memo | None = None) -> list[Any]:
+    """Definition nodes strictly around `node`, outermost first.
+
+    With a memo (one per syntax tree) each ancestor is examined once per file, not once per
+    chunk piece below it.
+    """
+    memo = {} if memo is None else memo
+    climbed: list[Any] = []
+    parent, known = node.parent, ()
     while parent is not None:
-        if is_definition(lang, parent):
-            chain.append(parent)
+        if parent.id in memo:
+            known = memo[parent.id]
+            break
+        climbed.append(parent)
         parent = parent.parent
-    return chain[::-1]
+    for ancestor in reversed(climbed):  # outermost first: each adds itself if it defines something
+        known = known + (ancestor,) if is_definition(lang, ancestor) else known
+        memo[ancestor.id] = known
+    return list(known)
 
 
 def qualified_name(lang: str, module: str, defs: list[Any]) -> str:
@@ -28,20 +41,20 @@ def qualified_name(lang: str, module: str, defs: list[Any]) -> str:
     return ".".join([module, *names])
 
 
-def defined_symbols(lang: str, module: str, node: Any) -> list[str]:
+def defined_symbols(lang: str, module: str, node: Any, memo: Memo | None = None) -> list[str]:
     """Qualified names of the definitions inside `node` (classes and their methods, not locals)."""
-    outer = enclosing_definitions(lang, node)
+    outer = enclosing_definitions(lang, node, memo)
     return [qualified_name(lang, module, outer + path) for path in _definitions(lang, node, [], 0)]
 
 
-def opened_definition(lang: str, module: str, node: Any) -> list[str]:
+def opened_definition(lang: str, module: str, node: Any, memo: Memo | None = None) -> list[str]:
     """A split definition is named by the piece that opens it (its keyword or decorator)."""
     parent = node.parent
     while parent is not None and parent.start_byte == node.start_byte and not is_definition(lang, parent):
         parent = parent.parent  # decorated_definition, export_statement, template_declaration…
     if parent is None or parent.start_byte != node.start_byte:
         return []
-    return [qualified_name(lang, module, enclosing_definitions(lang, parent) + [parent])]
+    return [qualified_name(lang, module, enclosing_definitions(lang, parent, memo) + [parent])]
 
 
 def _definitions(lang: str, node: Any, path: list[Any], depth: int) -> Iterator[list[Any]]:
@@ -69,6 +82,6 @@ def signature(src: SourceMap, node: Any) -> str:
     return src.lines_text(first, min(last, first + MAX_HEADER_LINES - 1))
 
 
-def scope(lang: str, src: SourceMap, node: Any, unit_start: int) -> list[Any]:
+def scope(lang: str, src: SourceMap, node: Any, unit_start: int, memo: Memo | None = None) -> list[Any]:
     """Definitions around `node` whose header lies before the unit (so the unit's text lacks it)."""
-    return [d for d in enclosing_definitions(lang, node) if src.char(d.start_byte) < unit_start]
+    return [d for d in enclosing_definitions(lang, node, memo) if src.char(d.start_byte) < unit_start]
