@@ -118,4 +118,5 @@ _SENTENCE_PUNCT_RE = re.compile(r"[.!?…](?=\s|$)|[。！？]")
 def is_bare(text: str, per_100_chars: float = 0.2) -> bool:
     """Text without sentence punctuation (ASR output, corrupted text): under `per_100_chars`
     sentence-ending marks per 100 characters (clean prose has about one)."""
-    return len(_SENTENCE_PUNCT_RE.findall(text)) < per_100_chars * len(text) / 100
+    marks = sum(1 for _ in _SENTENCE_PUNCT_RE.finditer(text))  # counted, not listed: inputs may be huge
+    return marks < per_100_chars * len(text) / 100

@@ -13,7 +13,7 @@ def units_from_probs(text: str, probs: Iterable[tuple[int, float]], threshold: f
     Each unit is a stripped, non-empty span; meta["score"] is the probability of
     the boundary that ends it (1.0 at the end of the text, which is certain).
     """
-    start, last = 0, len(text.rstrip())
+    start, last = 0, _stripped_end(text)
     for end, p in probs:
         if p >= threshold:
             unit = _unit(text, start, end, 1.0 if end >= last else p)
@@ -23,6 +23,18 @@ def units_from_probs(text: str, probs: Iterable[tuple[int, float]], threshold: f
     unit = _unit(text, start, len(text), 1.0)
     if unit:
         yield unit
+
+
+def _stripped_end(text: str) -> int:
+    """len(text.rstrip()) without copying the whole text (a 100 MB input): strip from the end piece by piece."""
+    end = len(text)
+    while end > 0:
+        piece = text[max(0, end - 4096):end]
+        kept = len(piece.rstrip())
+        if kept:
+            return end - len(piece) + kept
+        end -= len(piece)
+    return 0
 
 
 def _unit(text: str, start: int, end: int, p: float) -> Unit | None:

@@ -81,7 +81,10 @@ class Encoded:
     candidates: np.ndarray
 
 
-def encode(texts: list[Labelled], vocab: list[str], suffixes: list[str], reach: int) -> Encoded:
+def encode(texts: list[Labelled], vocab: list[str], suffixes: list[str], reach: int,
+           asked_only: bool = False) -> Encoded:
+    """`asked_only`: the candidates are only the gaps `--by sentence` asks its model about
+    (its rules settle the others), so that model trains on exactly the questions it will get."""
     v = {w: i for i, w in enumerate(vocab)}
     s = {x: i for i, x in enumerate(suffixes)}
     parts: list[tuple[np.ndarray, ...]] = []
@@ -89,8 +92,16 @@ def encode(texts: list[Labelled], vocab: list[str], suffixes: list[str], reach: 
         toks = tokenize(t.text, 0, v, s)
         gold = normalise(t.text, t.ends) | {len(t.text.rstrip())}
         labels = np.isin(toks.ends, np.fromiter(gold, dtype=np.int64)).astype(np.int64)
-        parts.append((toks.words, toks.suffixes, toks.shapes, labels, toks.candidates))
+        candidates = np.isin(toks.ends, asked_gaps(t.text)) if asked_only else toks.candidates
+        parts.append((toks.words, toks.suffixes, toks.shapes, labels, candidates))
         pad = np.full(reach, PAD, dtype=np.int64)
         parts.append((pad, pad, pad, pad - 1, np.zeros(reach, dtype=bool)))
     cols = [np.concatenate(c) for c in zip(*parts)]
     return Encoded(*cols)
+
+
+def asked_gaps(text: str) -> np.ndarray:
+    """End offsets of the gaps whose decision the sentence rules leave to the model."""
+    from ..segment.sentence_gaps import ASK, candidate_gaps, decide
+
+    return np.fromiter((end for end, nxt in candidate_gaps(text) if decide(text, end, nxt) == ASK), dtype=np.int64)
