@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from itertools import accumulate
+from operator import add
 from typing import Any, Callable, Sequence
 
 Span = tuple[int, int]
@@ -56,21 +57,18 @@ class PieceCache:
         self._pieces = pattern
         self._encode_batch = encode_batch
         self._spans: dict[str, tuple[Span, ...]] = {}
+        self._counts: dict[str, int] = {}
 
     def count(self, text: str) -> int:
-        pieces = self._pieces.findall(text)
-        self._learn(pieces)
-        spans = self._spans
-        return sum(len(spans[p]) if p in spans else self._long_count(p) for p in pieces)
+        return sum(self._counts_of(self._pieces.findall(text)))
 
     def piece_index(self, text: str) -> tuple[list[int], list[int], list[int]]:
         """Piece starts, piece ends and running token counts (tokens before piece i at [i])."""
         matches = list(self._pieces.finditer(text))
-        pieces = [m.group() for m in matches]
-        self._learn(pieces)
-        known = self._spans
-        counts = [len(known[p]) if p in known else self._long_count(p) for p in pieces]
-        return [m.start() for m in matches], [m.end() for m in matches], list(accumulate(counts, initial=0))
+        pieces = list(map(re.Match.group, matches))
+        starts = list(map(re.Match.start, matches))
+        ends = list(map(add, starts, map(len, pieces)))
+        return starts, ends, list(accumulate(self._counts_of(pieces), initial=0))
 
     def spans(self, text: str) -> list[Span]:
         out: list[Span] = []
@@ -88,15 +86,25 @@ class PieceCache:
                 out.extend((base + s, base + e) for s, e in rel)
         return out
 
+    def _counts_of(self, pieces: list[str]) -> list[int]:
+        counts = self._counts
+        try:  # the common case, every piece known: one C-level pass
+            return list(map(counts.__getitem__, pieces))
+        except KeyError:
+            self._learn(pieces)
+            return [counts[p] if p in counts else self._long_count(p) for p in pieces]
+
     def _learn(self, pieces: list[str]) -> None:
         known = self._spans
-        new = list({p for p in pieces if p not in known and len(p) <= LONG_PIECE})
+        new = [p for p in set(pieces).difference(known) if len(p) <= LONG_PIECE]
         if not new:
             return
         if len(known) + len(new) > MAX_CACHED:
             known.clear()
+            self._counts.clear()
         for piece, rel in zip(new, self._encode_batch(new)):
             known[piece] = tuple(rel)
+            self._counts[piece] = len(rel)
 
     def _long_count(self, piece: str) -> int:
         return len(self._encode_batch([piece])[0])
