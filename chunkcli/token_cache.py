@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import re
 from itertools import accumulate
-from operator import add
 from typing import Any, Callable, Sequence
 
 Span = tuple[int, int]
@@ -55,6 +54,8 @@ class PieceCache:
     def __init__(self, pattern: re.Pattern[str],
                  encode_batch: Callable[[list[str]], list[Sequence[Span]]]) -> None:
         self._pieces = pattern
+        # The same pieces plus the whitespace between them (zero tokens): their lengths tile the text.
+        self._tiles = re.compile(pattern.pattern + r"|[ \t\n\r]+")
         self._encode_batch = encode_batch
         self._spans: dict[str, tuple[Span, ...]] = {}
         self._counts: dict[str, int] = {}
@@ -63,12 +64,12 @@ class PieceCache:
         return sum(self._counts_of(self._pieces.findall(text)))
 
     def piece_index(self, text: str) -> tuple[list[int], list[int], list[int]]:
-        """Piece starts, piece ends and running token counts (tokens before piece i at [i])."""
-        matches = list(self._pieces.finditer(text))
-        pieces = list(map(re.Match.group, matches))
-        starts = list(map(re.Match.start, matches))
-        ends = list(map(add, starts, map(len, pieces)))
-        return starts, ends, list(accumulate(self._counts_of(pieces), initial=0))
+        """Piece starts, piece ends and running token counts (tokens before piece i at [i]).
+
+        Whitespace runs are pieces too (of zero tokens), so the pieces tile the text."""
+        tiles = self._tiles.findall(text)
+        ends = list(accumulate(map(len, tiles)))
+        return [0, *ends[:-1]], ends, list(accumulate(self._counts_of(tiles), initial=0))
 
     def spans(self, text: str) -> list[Span]:
         out: list[Span] = []

@@ -38,6 +38,8 @@ def test_counts_and_spans_match_the_tokenizer(pair: tuple[HFTokenCounter, Tokeni
     assert list(counter.spans(text)) == list(want.offsets)
     starts, ends, before = counter.piece_index(text)
     assert before[-1] == len(want.ids) and len(starts) == len(ends) == len(before) - 1
+    assert list(zip(starts, ends)) == [(s, e) for s, e in zip([0, *ends[:-1]], ends)] and ends[-1:] in ([], [len(text)])
+    assert all(before[i] <= before[i + 1] for i in range(len(starts)))  # counts never negative
 
 
 def test_memo_is_used_for_bert_tokenizers_only(tmp_path) -> None:
