@@ -69,7 +69,7 @@ class PieceCache:
         Whitespace runs are pieces too (of zero tokens), so the pieces tile the text."""
         tiles = self._tiles.findall(text)
         ends = list(accumulate(map(len, tiles)))
-        return [0, *ends[:-1]], ends, list(accumulate(self._counts_of(tiles), initial=0))
+        return [0, *ends[:-1]][:len(ends)], ends, list(accumulate(self._counts_of(tiles), initial=0))
 
     def spans(self, text: str) -> list[Span]:
         out: list[Span] = []
