@@ -23,7 +23,7 @@ from ..tokens import TokenCounter
 from .base import SegmentOptions, Unit, register
 from .code_languages import GRAMMARS, is_attached, is_definition, language_for, normalise, parser_for
 from .code_lines import line_spans, line_units
-from .code_meta import (Memo, defined_symbols, enclosing_definitions, opened_definition, qualified_name,
+from .code_meta import (TreeIndex, defined_symbols, enclosing_definitions, opened_definition, qualified_name,
                         scope, signature)
 from .code_tree import Atom, SourceMap, flatten, glue, parse, split_runs
 
@@ -66,7 +66,7 @@ class CodeChunks:
         if root.has_error:
             return fallback_units(doc, opts, counter, lang, f"{lang} syntax errors")
         src.index_tokens(counter)
-        self._tree = TreeMeta(src, lang, module_name(doc.source), opts.context)
+        self._tree = TreeMeta(src, lang, module_name(doc.source), opts.context, TreeIndex(lang, parser.language, root))
         units = list(_ast_units(src, root, self._tree, opts, counter))
         if opts.max_tokens <= 0:  # every unit is a record of its own: give it its meta now
             return [replace(u, meta=self._tree.meta(u.start, u.end, [u])) for u in units]
@@ -85,10 +85,10 @@ class TreeMeta:
     eagerly, since the packer copies a cut unit's own meta to each piece.
     """
 
-    def __init__(self, src: SourceMap, lang: str, module: str, context: bool) -> None:
+    def __init__(self, src: SourceMap, lang: str, module: str, context: bool, index: TreeIndex) -> None:
         self.src, self.lang, self.module, self.context = src, lang, module, context
         self._atoms: dict[tuple[int, int], list[Atom]] = {}
-        self._memo: Memo = {}
+        self._index = index
 
     def unit(self, s: int, e: int, run: list[Atom], brk: bool, n: int, cap: int) -> Unit:
         self._atoms[(s, e)] = run
@@ -101,14 +101,14 @@ class TreeMeta:
     def meta(self, s: int, e: int, units: Sequence[Unit]) -> dict[str, Any]:
         src, lang, module = self.src, self.lang, self.module
         atoms = [a for u in units for a in self._atoms[(u.start, u.end)]]
-        head, memo = atoms[0].node, self._memo
-        symbols = [sym for atom in atoms if not atom.gap for sym in _symbols(lang, module, atom.node, memo)]
+        head, index = atoms[0].node, self._index
+        symbols = [sym for atom in atoms if not atom.gap for sym in _symbols(lang, module, atom.node, index)]
         meta = {
             "language": lang, "lines": [src.line(s), src.line(e - 1)],
             "kinds": _unique(k for k in map(lambda a: _kind(lang, a), atoms) if k)[:MAX_KINDS],
             "symbols": _unique(symbols),
-            "scope_path": qualified_name(lang, module, enclosing_definitions(lang, head, memo)),
-            "scope": [signature(src, d) for d in scope(lang, src, head, s, memo)], "nonws_chars": nonws(src.text[s:e]),
+            "scope_path": qualified_name(lang, module, enclosing_definitions(lang, head, index)),
+            "scope": [signature(src, d) for d in scope(lang, src, head, s, index)], "nonws_chars": nonws(src.text[s:e]),
         }
         return with_context(meta, src.text[s:e], self.context)
 
@@ -126,8 +126,8 @@ def _ast_units(src: SourceMap, root: Any, tree: TreeMeta, opts: SegmentOptions,
             yield tree.unit(s, e, run, run_breaks(run), src.exact_tokens(s, e, counter), cap)
 
 
-def _symbols(lang: str, module: str, node: Any, memo: Memo) -> list[str]:
-    return defined_symbols(lang, module, node, memo) or opened_definition(lang, module, node, memo)
+def _symbols(lang: str, module: str, node: Any, index: TreeIndex) -> list[str]:
+    return defined_symbols(lang, module, node, index) or opened_definition(lang, module, node, index)
 
 
 def run_breaks(run: list[Atom]) -> bool:

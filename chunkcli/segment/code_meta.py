@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left
+from functools import lru_cache
 from typing import Any, Iterator
 
-from .code_languages import is_definition, symbol_name
+from .code_languages import DEFINITIONS, VALUE_HOLDERS, is_definition, symbol_name
 from .code_tree import SourceMap
 
 MAX_HEADER_LINES = 4
@@ -12,16 +14,45 @@ MAX_SYMBOL_DEPTH = 4
 _NO_DESCENT = ("function", "method", "constructor", "arrow", "lambda")
 
 
-Memo = dict[int, tuple[Any, ...]]  # node id -> the definitions around and including that node
+class TreeIndex:
+    """What one syntax tree's meta needs again and again, computed once per file."""
+
+    def __init__(self, lang: str, language: Any = None, root: Any = None) -> None:
+        self.around: dict[int, tuple[Any, ...]] = {}  # node id -> definitions around and including it
+        # Start bytes of every node that may be a definition: a subtree holding none is not walked.
+        self.starts = _candidate_starts(lang, language, root) if root is not None else None
+
+    def may_define(self, node: Any) -> bool:
+        if self.starts is None:
+            return True
+        i = bisect_left(self.starts, node.start_byte)
+        return i < len(self.starts) and self.starts[i] < node.end_byte
 
 
-def enclosing_definitions(lang: str, node: Any, memo: Memo | None = None) -> list[Any]:
+@lru_cache(maxsize=32)
+def _candidate_query(lang: str, language: Any) -> Any:
+    from tree_sitter import Query
+
+    kinds = sorted(k for k in DEFINITIONS.get(lang, frozenset()) | VALUE_HOLDERS
+                   if language.id_for_node_kind(k, True) is not None)
+    return Query(language, "[" + " ".join(f"({k})" for k in kinds) + "] @d") if kinds else None
+
+
+def _candidate_starts(lang: str, language: Any, root: Any) -> list[int]:
+    from tree_sitter import QueryCursor
+
+    query = _candidate_query(lang, language)
+    found = QueryCursor(query).captures(root).get("d", []) if query is not None else []
+    return sorted(n.start_byte for n in found)
+
+
+def enclosing_definitions(lang: str, node: Any, index: TreeIndex | None = None) -> list[Any]:
     """Definition nodes strictly around `node`, outermost first.
 
-    With a memo (one per syntax tree) each ancestor is examined once per file, not once per
+    With an index (one per syntax tree) each ancestor is examined once per file, not once per
     chunk piece below it.
     """
-    memo = {} if memo is None else memo
+    memo = {} if index is None else index.around
     climbed: list[Any] = []
     parent, known = node.parent, ()
     while parent is not None:
@@ -41,23 +72,28 @@ def qualified_name(lang: str, module: str, defs: list[Any]) -> str:
     return ".".join([module, *names])
 
 
-def defined_symbols(lang: str, module: str, node: Any, memo: Memo | None = None) -> list[str]:
+def defined_symbols(lang: str, module: str, node: Any, index: TreeIndex | None = None) -> list[str]:
     """Qualified names of the definitions inside `node` (classes and their methods, not locals)."""
-    outer = enclosing_definitions(lang, node, memo)
-    return [qualified_name(lang, module, outer + path) for path in _definitions(lang, node, [], 0)]
+    index = index or TreeIndex(lang)
+    if not index.may_define(node):
+        return []
+    outer = enclosing_definitions(lang, node, index)
+    return [qualified_name(lang, module, outer + path) for path in _definitions(lang, node, [], 0, index)]
 
 
-def opened_definition(lang: str, module: str, node: Any, memo: Memo | None = None) -> list[str]:
+def opened_definition(lang: str, module: str, node: Any, index: TreeIndex | None = None) -> list[str]:
     """A split definition is named by the piece that opens it (its keyword or decorator)."""
     parent = node.parent
     while parent is not None and parent.start_byte == node.start_byte and not is_definition(lang, parent):
         parent = parent.parent  # decorated_definition, export_statement, template_declaration…
     if parent is None or parent.start_byte != node.start_byte:
         return []
-    return [qualified_name(lang, module, enclosing_definitions(lang, parent, memo) + [parent])]
+    return [qualified_name(lang, module, enclosing_definitions(lang, parent, index) + [parent])]
 
 
-def _definitions(lang: str, node: Any, path: list[Any], depth: int) -> Iterator[list[Any]]:
+def _definitions(lang: str, node: Any, path: list[Any], depth: int, index: TreeIndex) -> Iterator[list[Any]]:
+    if not index.may_define(node):
+        return
     if is_definition(lang, node):
         path = path + [node]
         yield path
@@ -66,7 +102,7 @@ def _definitions(lang: str, node: Any, path: list[Any], depth: int) -> Iterator[
     if depth >= MAX_SYMBOL_DEPTH:
         return
     for child in node.named_children:
-        yield from _definitions(lang, child, path, depth + 1)
+        yield from _definitions(lang, child, path, depth + 1, index)
 
 
 def signature(src: SourceMap, node: Any) -> str:
@@ -82,6 +118,6 @@ def signature(src: SourceMap, node: Any) -> str:
     return src.lines_text(first, min(last, first + MAX_HEADER_LINES - 1))
 
 
-def scope(lang: str, src: SourceMap, node: Any, unit_start: int, memo: Memo | None = None) -> list[Any]:
+def scope(lang: str, src: SourceMap, node: Any, unit_start: int, index: TreeIndex | None = None) -> list[Any]:
     """Definitions around `node` whose header lies before the unit (so the unit's text lacks it)."""
-    return [d for d in enclosing_definitions(lang, node, memo) if src.char(d.start_byte) < unit_start]
+    return [d for d in enclosing_definitions(lang, node, index) if src.char(d.start_byte) < unit_start]
