@@ -72,16 +72,61 @@ def run(data: Path) -> str:
             parts.append(f"_{lang}: no sources found ({', '.join(patterns)}); skipped._\n")
             continue
         parts.append(bench_language(lang, files))
+    parts.append(speed_section())
     return "\n".join(parts)
 
 
-def pick_files(patterns: list[str], ext: str) -> list[Path]:
+# --- speed: parsing + chunking only, on larger corpora ---------------------------------------------------
+
+SPEED_BYTES = 3_000_000  # per language
+HUGE_FILE = SITE / "pymupdf" / "__init__.py"  # one ~25 000-line library module
+
+
+def speed_section() -> str:
+    rows = []
+    for lang, (ext, patterns) in CORPORA.items():
+        files = [p for p in pick_files(patterns, ext, SPEED_BYTES, 1_000, 400_000)]
+        if files:
+            rows.append(speed_row(f"{lang}: {len(files)} files", lang, files))
+    if HUGE_FILE.exists():
+        rows.append(speed_row(f"python: one {len(HUGE_FILE.read_text().splitlines())}-line file", "python",
+                              [HUGE_FILE]))
+    return ("\n### Speed of parsing + chunking (no embedding), one core\n\n"
+            "CPU seconds of this process (so other load on the machine does not count); *cold* is a fresh "
+            "token counter (every word piece seen for the first time), *warm* a second pass.\n\n"
+            "| corpus | MB | chunks | cold MB/s | warm MB/s | wall MB/s (warm) |\n|---|---|---|---|---|---|\n"
+            + "".join(rows))
+
+
+def speed_row(name: str, lang: str, files: list[Path]) -> str:
+    from chunkcli.models import resolve_model
+    from chunkcli.tokens import HFTokenCounter
+
+    docs = [Document(source=str(p), text=p.read_text(encoding="utf-8", errors="replace"), format="code",
+                     lang=lang) for p in files]
+    mb = sum(len(d.text.encode()) for d in docs) / 1e6
+    fresh = HFTokenCounter(resolve_model(MODEL).tokenizer_file, MODEL)  # not the shared, warm one
+    opts = SegmentOptions(max_tokens=CAP, strategy="code")
+    passes = [cpu_timed(lambda: [c for d in docs for c in segment_document(d, "code", opts, fresh)])
+              for _ in range(2)]
+    (chunks, cold, _), (_, warm, wall) = passes
+    return f"| {name} | {mb:.2f} | {len(chunks)} | {mb / cold:.2f} | {mb / warm:.2f} | {mb / wall:.2f} |\n"
+
+
+def cpu_timed(fn: Callable[[], Any]) -> tuple[Any, float, float]:
+    c0, t0 = time.process_time(), time.perf_counter()
+    out = fn()
+    return out, time.process_time() - c0, time.perf_counter() - t0
+
+
+def pick_files(patterns: list[str], ext: str, budget: int = MAX_BYTES, low: int = 2_000,
+               high: int = 60_000) -> list[Path]:
     paths = sorted({Path(p) for pat in patterns for p in glob.glob(pat, recursive=True)})
     paths = [p for p in paths if p.suffix == ext and not re.search(r"(_test\.go|\.min\.js|/tests?/)", str(p))]
     out, total = [], 0
     for p in paths:
         size = p.stat().st_size
-        if 2_000 <= size <= 60_000 and total + size <= MAX_BYTES:
+        if low <= size <= high and total + size <= budget:
             out.append(p)
             total += size
     return out

@@ -44,6 +44,11 @@ class HFTokenCounter:
         pattern = piece_pattern(config)
         self._cache = PieceCache(pattern, self._encode_offsets) if pattern else None
 
+    @property
+    def additive(self) -> bool:
+        """True when counts add up over pieces that no token crosses (see token_cache)."""
+        return self._cache is not None
+
     def count(self, text: str) -> int:
         if self._cache is not None:
             return self._cache.count(text)

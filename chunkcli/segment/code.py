@@ -18,11 +18,12 @@ from dataclasses import replace
 from pathlib import PurePosixPath
 from typing import Any, Iterator, Sequence
 
-from ..records import Document
+from ..records import Chunk, Document
 from ..tokens import TokenCounter
 from .base import SegmentOptions, Unit, register
 from .code_languages import GRAMMARS, is_attached, is_definition, language_for, normalise, parser_for
 from .code_lines import line_spans, line_units
+from .pack import pack
 from .code_meta import (TreeIndex, defined_symbols, enclosing_definitions, opened_definition, qualified_name,
                         scope, signature)
 from .code_tree import Atom, SourceMap, flatten, glue, parse, split_runs
@@ -72,6 +73,11 @@ class CodeChunks:
             return [replace(u, meta=self._tree.meta(u.start, u.end, [u])) for u in units]
         return units
 
+    def chunks(self, doc: Document, opts: SegmentOptions, counter: TokenCounter) -> Iterator[Chunk]:
+        units = self.units(doc, opts, counter)
+        exact = self._tree is not None and self._tree.additive
+        return pack(doc, units, counter, opts, self.name, self.merge_meta, exact_sums=exact)
+
     def merge_meta(self, units: Sequence[Unit]) -> dict[str, Any]:
         if self._tree is None or not self._tree.knows(units[0]):  # line fallback: meta is on the units
             return merged_meta(units, self._text, self._context)
@@ -88,10 +94,15 @@ class TreeMeta:
     def __init__(self, src: SourceMap, lang: str, module: str, context: bool, index: TreeIndex) -> None:
         self.src, self.lang, self.module, self.context = src, lang, module, context
         self._atoms: dict[tuple[int, int], list[Atom]] = {}
+        # Unit counts add up exactly over a chunk while no unit edge cuts a piece (see token_cache).
+        self.additive = src.additive
         self._index = index
 
-    def unit(self, s: int, e: int, run: list[Atom], brk: bool, n: int, cap: int) -> Unit:
+    def unit(self, s: int, e: int, run: list[Atom], brk: bool, cap: int, counter: TokenCounter) -> Unit:
         self._atoms[(s, e)] = run
+        n = self.src.tokens(s, e)
+        if self.src.cuts(s) or self.src.cuts(e):  # `1if` in Python: count it for real, sums may not add
+            n, self.additive = counter.count(self.src.text[s:e]), False
         meta = self.meta(s, e, [Unit(s, e)]) if cap > 0 and n > cap else {}
         return Unit(s, e, meta, brk, n)
 
@@ -120,10 +131,10 @@ def _ast_units(src: SourceMap, root: Any, tree: TreeMeta, opts: SegmentOptions,
     for run in runs:
         if cap > 0 and len(run) == 1 and run[0].tokens > cap:  # an unsplittable leaf: line pieces
             for i, (s, e) in enumerate(line_spans(src.text, run[0].start, run[0].end)):
-                yield tree.unit(s, e, run, i == 0, src.exact_tokens(s, e, counter), cap)
+                yield tree.unit(s, e, run, i == 0, cap, counter)
         else:
             s, e = run[0].start, run[-1].end
-            yield tree.unit(s, e, run, run_breaks(run), src.exact_tokens(s, e, counter), cap)
+            yield tree.unit(s, e, run, run_breaks(run), cap, counter)
 
 
 def _symbols(lang: str, module: str, node: Any, index: TreeIndex) -> list[str]:

@@ -54,19 +54,16 @@ class SourceMap:
         index = getattr(counter, "piece_index", None)
         self._starts, self._ends, self._before = (index(self.text) if index is not None
                                                   else piece_index_from_spans(counter.spans(self.text)))
+        # Counts of pieces add up to the count of any text made of them only for piece counters.
+        self.additive = bool(getattr(counter, "additive", False))
 
     def tokens(self, start: int, end: int) -> int:
         """Tokens of the pieces (runs no token crosses) lying wholly inside [start, end)."""
         hi, lo = bisect_right(self._ends, end), bisect_left(self._starts, start)
         return max(0, self._before[hi] - self._before[lo])
 
-    def exact_tokens(self, start: int, end: int, counter: TokenCounter) -> int:
-        """tokens(), or a real count when an edge cuts through a piece (`1if` in Python)."""
-        if self._cuts(start) or self._cuts(end):
-            return counter.count(self.text[start:end])
-        return self.tokens(start, end)
-
-    def _cuts(self, at: int) -> bool:
+    def cuts(self, at: int) -> bool:
+        """Whether offset `at` falls inside a piece (so a span ending there is not a sum of pieces)."""
         i = bisect_right(self._starts, at) - 1
         return i >= 0 and self._starts[i] < at < self._ends[i]
 

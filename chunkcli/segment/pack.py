@@ -33,15 +33,20 @@ def pack(
     opts: SegmentOptions,
     strategy: str,
     merge_meta: MergeMeta = common_meta,
+    exact_sums: bool = False,
 ) -> Iterator[Chunk]:
+    """Chunks of `units`; `exact_sums` promises that every unit has an exact `n_tokens` and that the
+    text from one unit's start to a later unit's end counts exactly the sum (no token spans a gap
+    between units), so packed chunks need no recount."""
     units = [u for u in units if doc.text[u.start:u.end].strip()]
     if opts.max_tokens <= 0:  # units are emitted as they are: count each exactly, ignore hints
         for unit, n in zip(units, _count_texts(doc.text, units, counter)):
             yield _chunk(doc, unit.start, unit.end, n, strategy, dict(unit.meta))
         return
     counts = _count_units(doc.text, units, counter)
+    sizes = {id(u): n for u, n in zip(units, counts)} if exact_sums else None
     for group in _groups(units, counts, opts):
-        yield from _emit_group(doc, group, counter, opts, strategy, merge_meta)
+        yield from _emit_group(doc, group, counter, opts, strategy, merge_meta, sizes)
 
 
 def _count_units(text: str, units: Sequence[Unit], counter: TokenCounter) -> list[int]:
@@ -87,12 +92,12 @@ def _carry(group: list[Unit], sizes: dict[int, int], overlap: int, room: int) ->
 
 def _emit_group(
     doc: Document, group: list[Unit], counter: TokenCounter, opts: SegmentOptions,
-    strategy: str, merge_meta: MergeMeta,
+    strategy: str, merge_meta: MergeMeta, sizes: dict[int, int] | None = None,
 ) -> Iterator[Chunk]:
     cap = opts.max_tokens
     while group:
         start, end = group[0].start, group[-1].end
-        n = counter.count(doc.text[start:end])
+        n = sum(sizes[id(u)] for u in group) if sizes else counter.count(doc.text[start:end])
         if n <= cap:
             yield _chunk(doc, start, end, n, strategy, merge_meta(group))
             return
