@@ -245,3 +245,14 @@ def test_cli_warns_on_stderr_for_a_file_with_syntax_errors() -> None:
     assert result.exit_code == 0
     assert "broken.py: python syntax errors; chunked by lines" in result.stderr
     assert all(json.loads(line)["meta"]["warning"] for line in result.stdout.splitlines())
+
+
+@pytest.mark.parametrize("cap", [0, 4, 6, 64])  # 4 and 6 put unit edges inside `1if`
+def test_counts_stay_exact_when_a_node_edge_cuts_a_word_piece(cap: int, counter) -> None:
+    # `1if` is two Python tokens but one word piece run: unit counts stop adding up, chunks are recounted.
+    text = "".join(f"def f{i}(y):\n    return 1if y else 2\n\nz{i} = [1for _ in y]\n\n" for i in range(30))
+    doc = Document(source="cut.py", text=text, format="code", lang="python")
+    assert not parse(parser_for("python"), SourceMap(text)).has_error
+    chunks = chunk(doc, counter, max_tokens=cap)
+    assert len(chunks) > 1
+    line_owners(doc, chunks)
