@@ -1,6 +1,6 @@
 """Extraction throughput and peak memory on generated corpora: 1000 HTML pages, 500- and 1000-page PDFs.
 
-Each measurement runs in a fresh process (spawn), so its peak RSS is its own. The
+Each measurement runs in a fresh interpreter, so its peak RSS is its own. The
 corpora are generated here (no shared data needed): HTML pages repeat the shape of
 fixtures/html/news.html (boilerplate around a body) with varied paragraphs.
 """
@@ -8,11 +8,12 @@ fixtures/html/news.html (boilerplate around a body) with varied paragraphs.
 from __future__ import annotations
 
 import importlib.util
+import json
 import resource
+import subprocess
+import sys
 import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_context
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,8 +47,12 @@ def _measure(kind: str, folder: str, jobs: int) -> dict[str, float]:
 
 
 def _in_fresh_process(kind: str, folder: Path, jobs: int = 1) -> dict[str, float]:
-    with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
-        return pool.submit(_measure, kind, str(folder), jobs).result()
+    """A child interpreter per row (not a pool worker: `--jobs 2` starts its own pool inside, and
+    nested pools once hung this bench); a timeout keeps `make bench` from ever hanging."""
+    code = (f"import json, sys; sys.path.insert(0, {str(ROOT)!r}); from bench.bench_extract import _measure; "
+            f"print(json.dumps(_measure({kind!r}, {str(folder)!r}, {jobs})))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=900, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def _make_pdf(path: Path, pages: int) -> None:
