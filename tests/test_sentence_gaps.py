@@ -46,6 +46,9 @@ def _decision(text: str, marker: str = "|") -> float:
     ("First paragraph|\n\nSecond one", BLANK_LINE),
     ("A short line|\nAnother line", NEWLINE),
     ("This line is long enough to look hard wrapped by a mail|\nclient at seventy columns", ASK),
+    ("A paragraph of one long line, longer than any hard wrap column, which ends without a stop and then "
+     "simply goes on and on|\nnext paragraph in lowercase", NEWLINE),  # lines over 100 chars are paragraphs, not wraps
+    ("x" * 150 + "\nThis line is long enough to look hard wrapped by a mail|\nclient at seventy", NEWLINE),
     ('"Stop!"| he said.', NO),
     ("He works for the U.S.| Army now.", ASK),
     ("The meeting is at 5 PM| I will be late", ASK),

@@ -7,8 +7,9 @@
   not end a sentence ('"Stop!" he said', "It was... well").
 - Function words: no sentence ends with an article, a preposition, a
   conjunction, an auxiliary or a possessive ("the | United States").
-- Hard wraps: a single newline after a long line without closing punctuation,
-  followed by a lowercase word, is a wrapped line, not a paragraph.
+- Hard wraps: a single newline after a 50-100 character line without closing
+  punctuation, between lines no longer than 100, followed by a lowercase word,
+  may be a wrapped line rather than a paragraph end (the model decides).
 
 Decimals, URLs, e-mails and "U.S.A." never reach these rules: a candidate gap
 needs whitespace (or a CJK terminal) right after the punctuation.
@@ -53,11 +54,22 @@ def after_function_word(text: str, end: int) -> bool:
     return bool(words) and words[-1].lower() in FUNCTION_WORDS  # a word cut at 16 chars is too long to match
 
 
-def is_wrapped(text: str, end: int, nxt: int) -> bool:
-    """A hard-wrapped line: long, no closing punctuation, and the next line continues in lowercase."""
-    line_start = text.rfind("\n", 0, end) + 1
-    last = text[end - 1]
-    return end - line_start >= 50 and last not in ".!?:;…\"'”)" and text[nxt].islower()
+def is_wrapped(text: str, end: int, nxt: int, width: int = 100) -> bool:
+    """A hard-wrapped line: 50-`width` characters, no closing punctuation, the next line continues in
+    lowercase, and the lines before and after it are no longer than `width` either. Hard wraps happen
+    at a fixed column (40-100); a longer neighbour means lines are paragraphs, ended by the newline."""
+    start = _line_start(text, end, width)
+    if start is None or end - start < 50 or text[end - 1] in ".!?:;…\"'”)" or not text[nxt].islower():
+        return False
+    prev_fits = start == 0 or _line_start(text, start - 1, width) is not None
+    return prev_fits and (text.find("\n", nxt, nxt + width + 1) >= 0 or len(text) - nxt <= width)
+
+
+def _line_start(text: str, end: int, width: int) -> int | None:
+    """Start of the line ending at `end`, or None when it is longer than `width` (bounded search)."""
+    lo = max(0, end - width - 1)
+    i = text.rfind("\n", lo, end)
+    return i + 1 if i >= 0 else (0 if lo == 0 else None)
 
 
 _LIST_MARKER_RE = re.compile(r"(?:^|\n)[ \t]*(?:\d{1,3}|[a-zA-Z]|[ivxIVX]{1,4})[.)]$")
