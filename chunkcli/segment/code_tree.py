@@ -122,18 +122,17 @@ def flatten(root: Any, src: SourceMap, cap: int, lang: str) -> list[Atom]:
 def _children(parent: Any, start: int, end: int, src: SourceMap) -> Iterator[Atom]:
     """The parent's children as sized atoms, plus any non-blank text between them (never lost)."""
     spans: list[tuple[int, int, Any, bool]] = []
-    pos = start
+    pos, text, char = start, src.text, src.char
     for child in parent.children:
-        s, e = src.char(child.start_byte), src.char(child.end_byte)
-        if s > pos:
-            spans.append((pos, s, parent, True))
+        s, e = char(child.start_byte), char(child.end_byte)
+        if s > pos and not text[pos:s].isspace():  # most gaps are indentation: skip them whole
+            spans.append((*strip_span(text, pos, s), parent, True))
         if s < e:
-            spans.append((s, e, child, False))
+            spans.append((*strip_span(text, s, e), child, False))
         pos = max(pos, e)
-    spans.append((pos, end, parent, True))
-    spans = [(*strip_span(src.text, s, e), n, gap) for s, e, n, gap in spans]
-    spans = [sp for sp in spans if sp[0] < sp[1]]
-    return iter([Atom(s, e, n, src.tokens(s, e), gap) for s, e, n, gap in spans])
+    if end > pos and not text[pos:end].isspace():
+        spans.append((*strip_span(text, pos, end), parent, True))
+    return iter([Atom(s, e, n, src.tokens(s, e), gap) for s, e, n, gap in spans if s < e])
 
 
 def glue(atoms: Sequence[Atom], text: str) -> list[list[Atom]]:
