@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from chunkcli.records import Document
 from chunkcli.segment import REGISTRY, SegmentOptions, load_all, segment_document
 from chunkcli.segment.topic_score import choose_boundaries, depth_scores, window_similarity
-from chunkcli.segment.topic_units import _fallback_spans, paragraph_gaps
+from chunkcli.segment.topic_units import CANDIDATE_P, _fallback_spans, paragraph_gaps, splitters
 
 TOPICS = [
     ["bee", "hive", "honey", "queen", "nectar", "pollen", "wax", "colony"],
@@ -124,6 +124,9 @@ def test_units_cut_wherever_a_sentence_strategy_does() -> None:
     for name in ("sentence", "punct"):
         if name in REGISTRY:  # a topic --threshold must not leak into the sentence models
             assert {u.end for u in REGISTRY[name]().units(doc, SegmentOptions(), counter)} <= ends
+    fast = splitters()[-1]  # the punctuation-agnostic model's weaker candidates are cuts too
+    weak = SegmentOptions(strategy=fast, threshold=CANDIDATE_P)
+    assert {u.end for u in REGISTRY[fast]().units(doc, weak, counter)} <= ends
     assert all(doc.text[s:e] == doc.text[s:e].strip() and s < e for s, e in spans)
 
 

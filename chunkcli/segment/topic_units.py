@@ -1,6 +1,6 @@
 """The units topic segmentation compares: sentences, and where paragraph breaks fall.
 
-Sentences come from the registered `sentence` and `punct` strategies. When
+Sentences come from the registered `sentence` and fast punctuation-agnostic strategies. When
 neither is installed, a small fallback splits at sentence-final punctuation followed by
 whitespace and at line breaks, which is enough to find topic changes (a topic
 boundary only needs a unit boundary nearby, not perfect sentences).
@@ -22,26 +22,38 @@ Span = tuple[int, int]
 _FALLBACK_END = re.compile(r"(?<=[.!?\u3002\uff01\uff1f])[\"'\u201d\u2019)\]]*\s+|\n\s*")
 # A paragraph break: a blank line, or any line break when the text is sentence-per-paragraph.
 _PARAGRAPH = re.compile(r"\n")
+# The punct model's boundary probability that is enough for a *candidate* topic cut. Far below its
+# own sentence threshold: a spare cut costs one more (shorter) embedding, a missing one makes a
+# topic change unreachable. On flat Choi-style EWT dev text 0.05 makes 84 % of passage ends unit
+# ends (81 % at the default); lower values add units without reaching more (docs/topic.md).
+CANDIDATE_P = 0.05
 
 
 def sentence_spans(doc: Document, opts: SegmentOptions, counter: TokenCounter) -> list[Span]:
     """Ordered, non-empty (start, end) sentence spans of `doc.text`, whitespace trimmed.
 
-    Cuts wherever the `sentence` or the `punct` strategy ends a sentence: a topic
-    boundary can only fall between units, and web text often ends a passage
-    without punctuation, which only the punctuation-agnostic model sees.
+    Cuts wherever the `sentence` strategy ends a sentence or the fast punctuation-agnostic
+    model gives a gap at least CANDIDATE_P: a topic boundary can only fall between units,
+    and web text often ends a passage without punctuation, which only that model sees.
     """
     from . import load_all
 
-    load_all()  # registers `sentence` and `punct` when their modules exist
+    load_all()  # registers the sentence strategies when their modules exist
     # --threshold means a topic cut here, not a sentence model's boundary probability.
     sub = replace(opts, threshold=None)
     ends: set[int] = set()
-    for name in ("sentence", "punct"):
-        if name in REGISTRY:
-            ends.update(u.end for u in REGISTRY[name]().units(doc, replace(sub, strategy=name), counter))
+    for name in splitters():
+        opts_n = replace(sub, strategy=name, threshold=None if name == "sentence" else CANDIDATE_P)
+        ends.update(u.end for u in REGISTRY[name]().units(doc, opts_n, counter))
     spans = _cut_at(doc.text, ends) if ends else list(_fallback_spans(doc.text))
     return [s for s in (_trim(doc.text, a, b) for a, b in spans) if s[0] < s[1]]
+
+
+def splitters() -> list[str]:
+    """`sentence` and the fast punctuation-agnostic model (`punct-fast`, or `punct` where it is
+    still that model): a second transformer pass would break the speed budget of embedding once."""
+    fast = "punct-fast" if "punct-fast" in REGISTRY else "punct"
+    return [name for name in ("sentence", fast) if name in REGISTRY]
 
 
 def _cut_at(text: str, ends: set[int]) -> list[Span]:
