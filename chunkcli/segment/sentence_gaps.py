@@ -37,8 +37,9 @@ _TERMINALS = ".!?…"
 _CLOSERS = "\"'”’»)]}"
 _OPENERS = "\"'“‘„‚«‹`([{¿¡"
 # Punctuation that ends a sentence only before a capital (or never): settled when a lowercase
-# letter, a digit or other punctuation follows.
-_NON_TERMINAL = ",;&-–—/%+=*<>«»“‘\"'"
+# letter, a digit or other punctuation follows. (">" is absent: "<a@b.com> | 03/27/2001" in mail headers
+# is a boundary; the model decides.)
+_NON_TERMINAL = ",;&-–—/%+=*<«»“‘\"'"
 
 ASK = -1.0  # "the model decides"
 

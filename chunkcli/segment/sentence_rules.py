@@ -25,7 +25,7 @@ ABBREVIATIONS = frozenset("""
 mr mrs ms dr prof sr jr st vs e.g i.e cf al approx dept est
 gen gov sen rep lt col capt sgt cmdr adm maj mt ft rev hon pres supt messrs mme mlle
 jan feb apr jun jul aug sep sept oct nov dec tue tues thu thur thurs fri
-ave blvd rd hwy ste apt bldg ph.d
+ave blvd rd hwy ste apt bldg ph.d drs
 ca cca eds resp viz incl esp dipl v av ing lic sra srta dra gral
 z.b bzw usw ggf vgl s.o u.a d.h
 """.split())

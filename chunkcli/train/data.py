@@ -48,6 +48,27 @@ def training_texts(ud: Path, seed: int = 13) -> list[Labelled]:
     return [t for t in out if t.text]
 
 
+def sentence_texts(ud: Path, seed: int = 13) -> list[Labelled]:
+    """`training_texts` plus more layouts of the EWT train text for the `sentence` model, which sees
+    only the gaps its rules leave open: more varied contexts for those few questions generalise
+    better (without the lowercased copies dev F1 drops ~0.7). Each keeps the text length."""
+    rng = random.Random(seed + 1)
+    out = training_texts(ud, seed)
+    g = load_gold(gold_path(ud, "en_ewt.train", "structured"))
+    out.append(Labelled("en_ewt.train.some_newlines", _drop_newlines(g.text, rng, 0.5), g.ends))
+    out.append(Labelled("en_ewt.train.wrapped2", _wrap(_drop_newlines(g.text, rng, 0.3), rng), g.ends))
+    return out
+
+
+def _drop_newlines(text: str, rng: random.Random, p: float) -> str:
+    """Each single newline becomes a space with probability `p` (paragraphs partly flattened)."""
+    chars = list(text)
+    for i, c in enumerate(chars):
+        if c == "\n" and 0 < i < len(chars) - 1 and chars[i - 1] != "\n" and chars[i + 1] != "\n" and rng.random() < p:
+            chars[i] = " "
+    return "".join(chars)
+
+
 def _wrap(text: str, rng: random.Random) -> str:
     """Hard-wrap lines at 40-90 columns (space → newline), as plain-text mail and PDFs do."""
     chars, col, width = list(text), 0, rng.randint(40, 90)
