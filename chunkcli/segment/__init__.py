@@ -12,7 +12,7 @@ from .base import DESCRIPTIONS, REGISTRY, SegmentOptions, Strategy, Unit, get_st
 from .pipeline import segment_document
 
 # Modules that define strategies (each keeps its heavy imports inside its functions).
-STRATEGY_MODULES = ("fixed", "sentence", "punct", "topic", "code", "auto")
+STRATEGY_MODULES = ("fixed", "sentence", "punct", "punct_fast", "topic", "code", "auto")
 
 __all__ = [
     "DESCRIPTIONS", "REGISTRY", "SegmentOptions", "Strategy", "Unit", "get_strategy",

@@ -1,47 +1,55 @@
 """`--by punct`: punctuation-agnostic sentences (ASR transcripts, OCR, chat, flattened PDFs).
 
-The shipped model (chunkcli/models/punct.*, trained by
-`python -m chunkcli.train.punct` on clean, flat, lowercased and
-punctuation-stripped UD text in en/de/fr/es/zh) scores every gap between
-tokens, so it finds boundaries in lowercase text without punctuation or
+English text (`--lang en`, the document's language, or guessed: punct_lang.py)
+gets the accurate model: the installed all-MiniLM-L6-v2 encoder, frozen, with
+a small trained head (chunkcli/models/punct_lm.*, trained by
+`python -m chunkcli.train.punct_lm`) that scores the gap after every word
+piece — it finds sentence ends in lowercased text without punctuation or
 newlines. On text that does have sentence punctuation, the `sentence`
-strategy's decisions (rules + its model) take precedence at the gaps it
-considers, and the punct model decides everywhere else. `--threshold` sets
-the probability needed to cut (default: tuned on the dev sets, one value for
+strategy's decisions take precedence at the gaps it considers (abbreviations,
+initials, decimals), and the model decides everywhere else. Other languages
+get the small model of `--by punct-fast`. `--threshold` sets the probability
+needed to cut (default: tuned on held-out training text, one value for
 punctuated text and one for text without punctuation); each unit's
-meta.score is the probability of its end boundary.
+meta.score is the probability of its end boundary. torch is imported only
+when an English document is segmented.
 """
 
 from __future__ import annotations
 
-import heapq
 from typing import Iterable, Iterator
 
-from .base import register
+from ..records import Document
+from ..tokens import TokenCounter
+from .base import SegmentOptions, Unit, register
+from .punct_fast import FastPunctSentences, prefer_first
 from .sentence import Sentences
+from .sentence_units import units_from_probs
 
-Probs = Iterable[tuple[int, float]]
+__all__ = ["PunctSentences", "prefer_first"]
 
 
-@register("punct", "punctuation-agnostic sentences (learned model at every gap; --threshold, meta.score)")
+@register("punct", "punctuation-agnostic sentences (MiniLM model for English, small model otherwise; "
+                   "--threshold, meta.score)")
 class PunctSentences(Sentences):
     name = "punct"
-    model = "punct"
 
-    def probs(self, model, text: str) -> Iterator[tuple[int, float]]:
+    def units(self, doc: Document, opts: SegmentOptions, counter: TokenCounter) -> Iterable[Unit]:
         from .punct_features import is_bare
-        from .punct_model import gap_probs, load_model
+        from .punct_lang import is_english
+        from .punct_lm import load_lm_model
 
-        if is_bare(text):  # the sentence rules assume punctuation and case: model only
+        if not doc.text.strip() or not is_english(doc.text, opts.lang or doc.lang):
+            return FastPunctSentences().units(doc, opts, counter)
+        model = load_lm_model()
+        bare = is_bare(doc.text)
+        threshold = (model.threshold_bare if bare else model.threshold) if opts.threshold is None else opts.threshold
+        return units_from_probs(doc.text, self.lm_probs(model, doc.text, bare), threshold)
+
+    def lm_probs(self, model, text: str, bare: bool) -> Iterator[tuple[int, float]]:
+        from .punct_lm import gap_probs
+        from .punct_model import load_model
+
+        if bare:  # the sentence rules assume punctuation and case: model only
             return gap_probs(model, text)
         return prefer_first(Sentences().probs(load_model("sentence"), text), gap_probs(model, text))
-
-
-def prefer_first(first: Probs, second: Probs) -> Iterator[tuple[int, float]]:
-    """Two streams of (end, p) in increasing order, merged; where both score a gap, `first` wins."""
-    tagged = heapq.merge(((e, 0, p) for e, p in first), ((e, 1, p) for e, p in second))
-    last = -1
-    for end, _, p in tagged:
-        if end != last:
-            yield end, p
-            last = end

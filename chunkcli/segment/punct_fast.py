@@ -1,0 +1,48 @@
+"""`--by punct-fast`: the small punctuation-agnostic model, for speed and for de/fr/es/zh.
+
+The shipped network (chunkcli/models/punct.*, a convolution + bidirectional
+GRU over word features, trained by `python -m chunkcli.train.punct` on clean,
+flat, lowercased and punctuation-stripped UD text in en/de/fr/es/zh) scores
+every gap between tokens, so it finds boundaries in lowercase text without
+punctuation or newlines, at ~200 k characters/s. On text that does have
+sentence punctuation, the `sentence` strategy's decisions (rules + its model)
+take precedence at the gaps it considers, and the network decides everywhere
+else. `--threshold` sets the probability needed to cut (default: tuned on the
+dev sets, one value for punctuated text and one for text without
+punctuation); each unit's meta.score is the probability of its end boundary.
+`--by punct` uses this model for every language but English.
+"""
+
+from __future__ import annotations
+
+import heapq
+from typing import Iterable, Iterator
+
+from .base import register
+from .sentence import Sentences
+
+Probs = Iterable[tuple[int, float]]
+
+
+@register("punct-fast", "punctuation-agnostic sentences, small fast model (en/de/fr/es/zh; --threshold, meta.score)")
+class FastPunctSentences(Sentences):
+    name = "punct-fast"
+    model = "punct"
+
+    def probs(self, model, text: str) -> Iterator[tuple[int, float]]:
+        from .punct_features import is_bare
+        from .punct_model import gap_probs, load_model
+
+        if is_bare(text):  # the sentence rules assume punctuation and case: model only
+            return gap_probs(model, text)
+        return prefer_first(Sentences().probs(load_model("sentence"), text), gap_probs(model, text))
+
+
+def prefer_first(first: Probs, second: Probs) -> Iterator[tuple[int, float]]:
+    """Two streams of (end, p) in increasing order, merged; where both score a gap, `first` wins."""
+    tagged = heapq.merge(((e, 0, p) for e, p in first), ((e, 1, p) for e, p in second))
+    last = -1
+    for end, _, p in tagged:
+        if end != last:
+            yield end, p
+            last = end

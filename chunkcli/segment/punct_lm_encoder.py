@@ -1,0 +1,130 @@
+"""The installed all-MiniLM-L6-v2 encoder as a frozen feature extractor for `--by punct`.
+
+The punctuation-agnostic model reads the contextual vectors of MiniLM's word
+pieces (the installed package's weights, loaded offline, never copied into
+chunkcli) and adds a small trained head (punct_lm_head.py). This module turns
+a text window into word pieces with character offsets, cuts them into
+overlapping model windows of at most `WINDOW` pieces, and runs the BERT layers
+in torch (imported here only: numpy BERT is ~20x slower on 256-piece windows).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+WINDOW = 254   # word pieces per model window ([CLS] + 254 + [SEP] = 256 positions)
+STRIDE = 192   # consecutive windows share WINDOW - STRIDE pieces; each piece is kept from one window
+CLS, SEP = 101, 102
+
+
+@dataclass
+class Pieces:
+    """Word pieces of one text window: absolute character offsets and vocabulary ids."""
+
+    starts: np.ndarray
+    ends: np.ndarray
+    ids: np.ndarray
+
+
+def plan_windows(n: int) -> list[tuple[int, int, int, int]]:
+    """(lo, hi, keep_lo, keep_hi) over n pieces: pieces [keep_lo, keep_hi) are read from window [lo, hi).
+
+    Every piece is kept exactly once, from the window where it sits farthest
+    from an edge, so each prediction sees ≥ (WINDOW - STRIDE) / 2 pieces of context.
+    """
+    if n <= WINDOW:
+        return [(0, n, 0, n)] if n else []
+    margin = (WINDOW - STRIDE) // 2
+    starts = list(range(0, n - WINDOW, STRIDE)) + [n - WINDOW]
+    out = []
+    for i, lo in enumerate(starts):
+        keep_lo = 0 if i == 0 else out[-1][3]
+        keep_hi = n if i == len(starts) - 1 else min(lo + WINDOW - margin, starts[i + 1] + margin)
+        out.append((lo, lo + WINDOW, keep_lo, keep_hi))
+    return out
+
+
+class Encoder:
+    """Tokenizer + the first `layers` BERT layers of the installed MiniLM, in torch (inference only)."""
+
+    def __init__(self, model_dir: Path, layers: int) -> None:
+        from tokenizers import Tokenizer
+
+        cfg = json.loads((model_dir / "config.json").read_text())
+        self.heads, self.eps, self.layers = cfg["num_attention_heads"], cfg["layer_norm_eps"], layers
+        self.tok = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        self.tok.no_truncation()
+        self.tok.no_padding()
+        self.w = _load_weights(model_dir / "model.safetensors")
+
+    def pieces(self, text: str, base: int = 0) -> Pieces:
+        enc = self.tok.encode(text, add_special_tokens=False)
+        offs = np.asarray(enc.offsets, dtype=np.int64).reshape(-1, 2)
+        return Pieces(offs[:, 0] + base, offs[:, 1] + base, np.asarray(enc.ids, dtype=np.int64))
+
+    def encode(self, ids: np.ndarray, lengths: np.ndarray, taps: tuple[int, ...] | None = None) -> Any:
+        """Hidden states after the layers in `taps` (default: the last run), concatenated:
+        (batch, WINDOW + 2, 384 * len(taps)) for rows of piece ids (padded with 0), as a torch tensor."""
+        import torch
+
+        b, t = ids.shape
+        x = torch.zeros((b, t + 2), dtype=torch.long)
+        x[:, 1:t + 1] = torch.from_numpy(ids)
+        x[:, 0] = CLS
+        x[torch.arange(b), torch.from_numpy(lengths) + 1] = SEP
+        mask = torch.arange(t + 2)[None, :] <= torch.from_numpy(lengths)[:, None] + 1
+        with torch.inference_mode():
+            return _bert(self, x, mask, taps or (self.layers,))
+
+
+def _bert(enc: Encoder, x: Any, mask: Any, taps: tuple[int, ...]) -> Any:
+    import torch
+    import torch.nn.functional as F
+
+    w = enc.w
+    h = w["embeddings.word_embeddings.weight"][x] + w["embeddings.position_embeddings.weight"][:x.shape[1]] \
+        + w["embeddings.token_type_embeddings.weight"][0]
+    h = F.layer_norm(h, h.shape[-1:], w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"], enc.eps)
+    attn_mask, out = mask[:, None, None, :], []
+    for i in range(max(taps)):
+        h = _layer(enc, h, attn_mask, f"encoder.layer.{i}.")
+        if i + 1 in taps:
+            out.append(h)
+    return torch.cat(out, dim=-1) if len(out) > 1 else out[0]
+
+
+def _layer(enc: Encoder, h: Any, attn_mask: Any, pre: str) -> Any:
+    import torch.nn.functional as F
+
+    w, (b, n, d) = enc.w, h.shape
+
+    def lin(x: Any, name: str) -> Any:
+        return F.linear(x, w[pre + name + ".weight"], w[pre + name + ".bias"])
+
+    q, k, v = (lin(h, f"attention.self.{m}").view(b, n, enc.heads, -1).transpose(1, 2) for m in ("query", "key", "value"))
+    ctx = F.scaled_dot_product_attention(q, k, v, attn_mask=attn_mask).transpose(1, 2).reshape(b, n, d)
+    h = F.layer_norm(h + lin(ctx, "attention.output.dense"), (d,), w[pre + "attention.output.LayerNorm.weight"],
+                     w[pre + "attention.output.LayerNorm.bias"], enc.eps)
+    out = lin(F.gelu(lin(h, "intermediate.dense")), "output.dense")
+    return F.layer_norm(h + out, (d,), w[pre + "output.LayerNorm.weight"], w[pre + "output.LayerNorm.bias"], enc.eps)
+
+
+def _load_weights(path: Path) -> dict[str, Any]:
+    from safetensors.torch import load_file
+
+    weights = load_file(str(path))
+    # Some exports prefix every name with "bert."; the layer code uses the bare names.
+    return {k.removeprefix("bert."): v.float() for k, v in weights.items()}
+
+
+@lru_cache(maxsize=2)
+def load_encoder(layers: int) -> Encoder:
+    from ..models import default_model_dir
+
+    return Encoder(default_model_dir(), layers)

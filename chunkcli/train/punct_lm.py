@@ -1,0 +1,186 @@
+"""Train the accurate English `--by punct` model (frozen MiniLM + a small head) and print dev scores.
+
+    python -m chunkcli.train.punct_lm --data ../shared/data/seg [--minutes 12]
+
+The installed all-MiniLM-L6-v2 encodes EWT train (structured and corrupted)
+once (cached in --cache, ~10 min on 2 cores); the head (punct_lm_head.py) is
+trained on those vectors for --minutes with flat and lowercased variants made
+on the fly; the best epoch on the held-out tenth of train is kept, thresholds
+(punctuated and bare text) are tuned there too, never on dev. The head is
+written to chunkcli/models/punct_lm.npz|.json with the en dev F1 measured
+through the strategy's own code path.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from ..boundaries import gold_path, load_gold, score
+from ..segment.punct_lm import MODEL_PATH, gap_probs
+from ..segment.punct_lm_encoder import load_encoder
+from ..segment.punct_lm_features import N_GAPS
+from ..segment.punct_lm_head import HeadConfig, HeadModel, build_head, init_top_from, save_head
+from .punct_lm_data import Rows, cached_rows
+
+LOWER = 4  # punct_lm_features.CASES.index("lower")
+GRID = [i / 100 for i in range(5, 96, 5)]
+
+
+def augment(cats: Any, gen: Any, p_flat: float = 0.5, p_lower: float = 0.3) -> Any:
+    """Per row: newlines become spaces (flat text) with p_flat; capitals become lowercase with p_lower."""
+    import torch
+
+    case, rest = cats // (2 * N_GAPS), cats % (2 * N_GAPS)
+    ws, gap = rest // N_GAPS, rest % N_GAPS
+    flat = torch.rand(cats.shape[0], 1, generator=gen) < p_flat
+    gap = torch.where(flat & (gap >= 2), torch.ones_like(gap), gap)
+    lower = (torch.rand(cats.shape[0], 1, generator=gen) < p_lower) & ((case == 2) | (case == 3))
+    case = torch.where(lower, torch.full_like(case, LOWER), case)
+    return (case * 2 + ws) * N_GAPS + gap
+
+
+def flatten(cats: np.ndarray) -> np.ndarray:
+    """The categorical ids of the same text with every newline replaced by a space."""
+    gap = cats % N_GAPS
+    return np.where(gap >= 2, cats - gap + 1, cats)
+
+
+def predict(net: Any, rows: Rows, batch: int = 64) -> np.ndarray:
+    """Probabilities (n, WINDOW) for cached rows."""
+    import torch
+
+    out = []
+    with torch.inference_mode():
+        for i in range(0, len(rows.cats), batch):
+            h = torch.from_numpy(rows.hidden[i:i + batch].astype(np.float32))
+            out.append(torch.sigmoid(net(h, torch.from_numpy(rows.cats[i:i + batch].astype(np.int64)))).numpy())
+    return np.concatenate(out)
+
+
+def piece_f1(probs: np.ndarray, labels: np.ndarray, t: float) -> float:
+    scored = labels >= 0
+    pred, gold = (probs >= t) & scored, labels == 1
+    tp = int((pred & gold).sum())
+    return 200.0 * tp / max(int(pred.sum()) + int(gold.sum()), 1)
+
+
+def val_scores(net: Any, val: dict[str, Rows]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """{"structured"|"flat"|"corrupted": (probs, labels)} on the held-out rows."""
+    s, c = val["en_ewt.train.structured.val"], val["en_ewt.train.corrupted.val"]
+    flat = Rows(s.hidden, flatten(s.cats), s.labels)
+    return {k: (predict(net, r), r.labels) for k, r in (("structured", s), ("flat", flat), ("corrupted", c))}
+
+
+def tune(scores: dict[str, tuple[np.ndarray, np.ndarray]]) -> tuple[float, float, dict[str, float]]:
+    """(threshold for punctuated text, for bare text, held-out F1 at those thresholds)."""
+    def mean_f1(keys: tuple[str, ...], t: float) -> float:
+        return sum(piece_f1(*scores[k], t) for k in keys) / len(keys)
+
+    t = max(GRID, key=lambda x: mean_f1(("structured", "flat"), x))
+    tb = max(GRID, key=lambda x: mean_f1(("corrupted",), x))
+    f1 = {k: round(piece_f1(*scores[k], tb if k == "corrupted" else t), 2) for k in scores}
+    return t, tb, f1
+
+
+def train_head(cfg: HeadConfig, train: Rows, val: dict[str, Rows], minutes: float, seed: int, crop: int,
+               log: Callable[[str], None]) -> tuple[Any, tuple[float, float, dict[str, float]]]:
+    """Adam on masked BCE; evaluated on the held-out rows after every pass; the best state is kept."""
+    import torch
+
+    torch.manual_seed(seed)
+    gen = torch.Generator().manual_seed(seed)
+    net, deadline, best = build_head(cfg), time.monotonic() + 60 * minutes, (-1.0, None, None)
+    init_top_from(net, load_encoder(cfg.frozen).w, cfg.frozen)
+    top = [p for n, p in net.named_parameters() if n.startswith("top.")]
+    rest = [p for n, p in net.named_parameters() if not n.startswith("top.")]
+    # The pretrained layers move slowly (fine-tuning), the fresh head fast.
+    opt = torch.optim.AdamW([{"params": top, "lr": 1e-4}, {"params": rest, "lr": 2e-3}], weight_decay=1e-2)
+    epoch = 0
+    while time.monotonic() < deadline:
+        _epoch(net, opt, train, gen, deadline, crop)
+        net.eval()
+        tuned = tune(val_scores(net, val))
+        net.train()
+        mean = sum(tuned[2].values()) / 3
+        log(f"epoch {epoch}: held-out F1 {tuned[2]} (thresholds {tuned[0]}, bare {tuned[1]})")
+        if mean > best[0]:
+            best = (mean, {k: v.clone() for k, v in net.state_dict().items()}, tuned)
+        epoch += 1
+    net.load_state_dict(best[1])
+    return net.eval(), best[2]
+
+
+def _epoch(net: Any, opt: Any, rows: Rows, gen: Any, deadline: float, crop: int, batch: int = 32) -> None:
+    """One pass over the rows in random order; each batch reads a random `crop`-piece slice of its rows
+    (a fine-tuned layer costs ~6x the head: shorter rows keep an epoch within minutes)."""
+    import torch
+
+    order = torch.randperm(len(rows.cats), generator=gen).numpy()
+    width = rows.cats.shape[1]
+    for i in range(0, len(order), batch):
+        if time.monotonic() > deadline:
+            return
+        idx = np.sort(order[i:i + batch])
+        lo = int(torch.randint(0, width - crop + 1, (1,), generator=gen))
+        h = torch.from_numpy(rows.hidden[idx, lo:lo + crop].astype(np.float32))
+        labels = torch.from_numpy(rows.labels[idx, lo:lo + crop].astype(np.float32))
+        logits = net(h, augment(torch.from_numpy(rows.cats[idx, lo:lo + crop].astype(np.int64)), gen))
+        mask = labels >= 0
+        loss = torch.nn.functional.binary_cross_entropy_with_logits(logits[mask], labels[mask])
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+
+
+def dev_f1(model: HeadModel, ud: Path) -> dict[str, float]:
+    """en dev F1 per variant through the strategy's own code (gap_probs + its thresholds)."""
+    from ..segment.punct_features import is_bare
+
+    out = {}
+    for variant in ("structured", "flat", "corrupted"):
+        g = load_gold(gold_path(ud, "en_ewt.dev", variant))
+        t = model.threshold_bare if is_bare(g.text) else model.threshold
+        out[f"en_ewt.dev/{variant}"] = round(score(g.text, g.ends, [e for e, p in gap_probs(model, g.text) if p >= t]).f1, 2)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m chunkcli.train.punct_lm", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--data", type=Path, required=True, help="the shared seg folder (with ud/)")
+    ap.add_argument("--minutes", type=float, default=12.0, help="training time of the head")
+    ap.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "chunkcli-punct-lm",
+                    help="where the encoder vectors of the training text are kept between runs")
+    ap.add_argument("--out", type=Path, default=MODEL_PATH, help="where to write the head (.npz + .json)")
+    ap.add_argument("--seed", type=int, default=13)
+    ap.add_argument("--crop", type=int, default=128, help="pieces per training row (of 254)")
+    ap.add_argument("--frozen", type=int, default=5, help="MiniLM layers kept as installed")
+    ap.add_argument("--tuned", type=int, default=1, help="MiniLM layers above those, fine-tuned and shipped")
+    ap.add_argument("--taps", type=int, nargs="*", default=[3], help="earlier frozen layers also read by the head")
+    ap.add_argument("--threads", type=int, default=1,
+                    help="torch threads (default 1: on a busy machine a second thread makes the GRU ~15x slower)")
+    args = ap.parse_args(argv)
+    import torch
+
+    torch.set_num_threads(args.threads)
+    log = lambda m: print(m, file=sys.stderr, flush=True)  # noqa: E731 - progress for a long run
+    cfg, ud = HeadConfig(frozen=args.frozen, taps=tuple(args.taps), tuned=args.tuned), args.data / "ud"
+    rows = cached_rows(ud, args.cache, load_encoder(cfg.frozen), (cfg.frozen, *cfg.taps), log)
+    train = Rows.concat([r for k, r in rows.items() if k.endswith(".train")])
+    val = {k: r for k, r in rows.items() if k.endswith(".val")}
+    net, (t, tb, held) = train_head(cfg, train, val, args.minutes, args.seed, args.crop, log)
+    model = HeadModel(cfg, {k: v.detach().half().float().numpy() for k, v in net.state_dict().items()}, t, tb)
+    model.dev_scores = {"held_out_train": held, **dev_f1(model, ud)}
+    save_head(args.out, model, net)
+    print(model.dev_scores)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,91 @@
+"""Training rows for the MiniLM punct head: frozen encoder vectors computed once, with labels.
+
+Each text (EWT train structured and corrupted; the last `HOLDOUT` of each kept
+apart for early stopping and thresholds) is cut exactly as the strategy cuts
+it at run time (punct_lm.prepare), the encoder runs once, and the rows are
+cached as .npz so the head can be retrained in minutes. Flat and lowercased
+variants need no encoder pass of their own: MiniLM is uncased and blind to
+newlines, so they differ only in the head's categorical features, which the
+trainer perturbs on the fly (punct_lm.augment).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from ..boundaries import gold_path, load_gold, normalise
+from ..segment.punct_lm import CHAR_MARGIN, CHAR_WINDOW, prepare
+from ..segment.punct_lm_encoder import WINDOW, Encoder
+from ..segment.punct_model import windows
+
+HOLDOUT = 0.1
+TRAIN_TEXTS = (("en_ewt.train", "structured"), ("en_ewt.train", "corrupted"))
+
+
+@dataclass
+class Rows:
+    """Model windows of one text: encoder vectors (float16), feature ids, labels (-1 = not scored)."""
+
+    hidden: np.ndarray  # (n, WINDOW, 384)
+    cats: np.ndarray    # (n, WINDOW)
+    labels: np.ndarray  # (n, WINDOW) int8
+
+    @staticmethod
+    def concat(parts: list["Rows"]) -> "Rows":
+        return Rows(*(np.concatenate([getattr(p, f) for p in parts]) for f in ("hidden", "cats", "labels")))
+
+
+def featurize(enc: Encoder, text: str, gold_ends: list[int], taps: tuple[int, ...]) -> tuple[Rows, dict[int, np.ndarray]]:
+    """Rows of `text` (hidden: the first tap) and the encoder vectors after each layer in `taps`."""
+    gold = np.fromiter(normalise(text, gold_ends), dtype=np.int64)
+    parts, hidden = [], {t: [] for t in taps}
+    for lo, hi, keep_lo, keep_hi in windows(text, CHAR_WINDOW, CHAR_MARGIN):
+        prep = prepare(enc, text[lo:hi], lo)
+        if not prep.plan:
+            continue
+        ends = prep.pieces.ends
+        scored = prep.breakable & (ends > keep_lo) & (ends <= keep_hi)
+        labels = np.where(scored, np.isin(ends, gold), -1).astype(np.int8)
+        rows, cols = prep.kept()
+        table = np.full((len(prep.plan), WINDOW), -1, dtype=np.int8)
+        table[rows, cols] = labels  # a piece counts once, in the window it is read from at run time
+        ids = prep.rows(prep.pieces.ids)  # always WINDOW wide, so rows of all windows stack
+        vectors = enc.encode(ids, prep.lengths, taps)[:, 1:WINDOW + 1].half().numpy()
+        for i, t in enumerate(taps):
+            hidden[t].append(vectors[..., 384 * i:384 * (i + 1)])
+        parts.append(Rows(vectors[..., :0], prep.rows(prep.cats), table))
+    rows = Rows.concat(parts)
+    return rows, {t: np.concatenate(v) for t, v in hidden.items()}
+
+
+def split_holdout(text: str, ends: list[int]) -> tuple[tuple[str, list[int]], tuple[str, list[int]]]:
+    """(train part, held-out part), cut at the sentence end nearest to (1 - HOLDOUT) of the text."""
+    cut = min(ends, key=lambda e: abs(e - (1 - HOLDOUT) * len(text)))
+    return (text[:cut], [e for e in ends if e <= cut]), (text[cut:], [e - cut for e in ends if e > cut])
+
+
+def cached_rows(ud: Path, cache: Path, enc: Encoder, taps: tuple[int, ...],
+                log: Callable[[str], None]) -> dict[str, Rows]:
+    """{"<set>.<variant>.train|val": Rows} with the vectors of `taps` side by side; each (text, layer)
+    is encoded once and kept in `cache` (the layers missing there are computed in one pass)."""
+    out = {}
+    cache.mkdir(parents=True, exist_ok=True)
+    for tb, variant in TRAIN_TEXTS:
+        g = load_gold(gold_path(ud, tb, variant))
+        for part, (text, ends) in zip(("train", "val"), split_holdout(g.text, g.ends)):
+            key = f"{tb}.{variant}.{part}"
+            missing = tuple(t for t in taps if not (cache / f"{key}.L{t}.npy").is_file())
+            if missing or not (cache / f"{key}.rows.npz").is_file():
+                log(f"encoding {key}: {len(text):,} characters, layers {missing}")
+                rows, hidden = featurize(enc, text, ends, missing or taps[:1])
+                np.savez(cache / f"{key}.rows.npz", cats=rows.cats, labels=rows.labels)
+                for t, h in hidden.items():
+                    np.save(cache / f"{key}.L{t}.npy", h)
+            with np.load(cache / f"{key}.rows.npz") as z:
+                hidden = np.concatenate([np.load(cache / f"{key}.L{t}.npy", mmap_mode="r") for t in taps], axis=-1)
+                out[key] = Rows(hidden, z["cats"], z["labels"])
+    return out

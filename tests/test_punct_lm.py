@@ -1,0 +1,114 @@
+"""`--by punct` on English: MiniLM windows, piece features, the trained head, routing, offsets."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from chunkcli.records import Document
+from chunkcli.segment import SegmentOptions, get_strategy
+from chunkcli.segment.punct_lang import guess_language, is_english
+from chunkcli.segment.punct_lm_encoder import STRIDE, WINDOW, plan_windows
+from chunkcli.segment.punct_lm_features import N_GAPS, piece_features
+
+pytest.importorskip("torch")
+
+
+@given(n=st.integers(0, 3000))
+def test_every_piece_is_read_once_from_a_window_holding_it(n: int) -> None:
+    plan = plan_windows(n)
+    kept = [i for lo, hi, a, b in plan for i in range(a, b)]
+    assert kept == list(range(n))
+    for lo, hi, a, b in plan:
+        assert 0 <= lo <= a <= b <= hi <= n and hi - lo <= WINDOW
+        if n > WINDOW and a < b:  # context on both sides, except at the ends of the text
+            margin = (WINDOW - STRIDE) // 2
+            assert (a - lo >= margin or lo == 0) and (hi - b >= margin or hi == n)
+
+
+def test_piece_features_see_case_and_newlines() -> None:
+    text = "Hello there. yes\nNo 中文\n\nend"
+    starts = np.array([0, 6, 11, 13, 17, 20, 21, 24])
+    ends = np.array([5, 11, 12, 16, 19, 21, 22, 27])
+    cats, breakable = piece_features(text, starts, ends)
+    gaps, cases = cats % N_GAPS, cats // (2 * N_GAPS)
+    assert gaps.tolist() == [1, 0, 1, 2, 1, 0, 3, 3]
+    assert cases.tolist() == [2, 4, 0, 4, 2, 5, 5, 4]
+    assert breakable.tolist() == [True, False, True, True, True, True, True, True]
+
+
+def test_language_routing() -> None:
+    assert guess_language("so we went to the shop and it was closed then we went home") == "en"
+    assert guess_language("und dann sind wir nach hause gegangen weil es nicht offen war und die") == "de"
+    assert guess_language("nous sommes allés dans la maison et les enfants ne sont pas là pour le dîner") == "fr"
+    assert guess_language("我们去了商店但是它关门了所以我们回家了") == "zh"
+    assert is_english("der die das und ist nicht", "en") and not is_english("the and of it", "de")
+    assert is_english("the cat sat on the mat and it was happy", "python")  # a code language says nothing
+
+
+@pytest.fixture(scope="module")
+def punct():
+    return get_strategy("punct")
+
+
+def _sentences(strategy, text: str, **opts) -> list[str]:
+    units = strategy.units(Document(source="t.txt", text=text), SegmentOptions(**opts), None)
+    return [text[u.start:u.end] for u in units]
+
+
+def test_finds_sentences_without_punctuation_or_case(punct) -> None:
+    review = ("i love this restaurant the food is great and the staff are friendly "
+              "we will definitely come back next month")
+    assert _sentences(punct, review) == ["i love this restaurant", "the food is great and the staff are friendly",
+                                         "we will definitely come back next month"]
+    mail = "hi john can you send me the report by friday thanks mary"
+    assert _sentences(punct, mail) == ["hi john can you send me the report by friday", "thanks mary"]
+
+
+def test_threshold_and_scores(punct) -> None:
+    text = "we went home it was late the dog was asleep"
+    assert _sentences(punct, text, threshold=1.01) == [text]
+    every = punct.units(Document(source="t", text=text), SegmentOptions(threshold=0.0), None)
+    assert len(list(every)) == len(text.split())  # every gap after a word cuts
+    units = list(punct.units(Document(source="t", text=text), SegmentOptions(), None))
+    assert all(0.0 <= u.meta["score"] <= 1.0 for u in units) and units[-1].meta["score"] == 1.0
+
+
+def test_other_languages_get_the_fast_model(punct) -> None:
+    text = "wir sind nach hause gegangen und dann haben wir gegessen es war spät und die kinder schliefen schon"
+    fast = get_strategy("punct-fast")
+    assert _sentences(punct, text) == _sentences(fast, text)
+    assert _sentences(punct, text, lang="de") == _sentences(fast, text)
+
+
+def test_streamed_windows_give_the_same_cuts(punct, monkeypatch: pytest.MonkeyPatch) -> None:
+    from chunkcli.segment import punct_lm
+
+    text = " ".join(["i called the office on monday nobody answered so i wrote an email instead"] * 40)
+    whole = dict(punct_lm.gap_probs(punct_lm.load_lm_model(), text))
+    monkeypatch.setattr(punct_lm, "CHAR_WINDOW", 700)  # ~5 windows, each with 600 characters of context
+    parts = dict(punct_lm.gap_probs(punct_lm.load_lm_model(), text))
+    assert list(parts) == list(whole)
+    # Not identical: a piece near a window edge sees less context (≥ 31 pieces), but cuts rarely move.
+    diffs = np.array([abs(parts[e] - whole[e]) for e in whole])
+    assert diffs.mean() < 0.05 and (diffs > 0.3).mean() < 0.05
+
+
+NASTY = st.lists(st.one_of(
+    st.sampled_from(["and then we left ", "Dr. Smith paid $3.50. ", "日本語です。", "😀👍🏽 ", "e\u0301 ", "\r\n", "\x00",
+                     "x" * 300, "\n\n", "ok so ", "U.S. ", "i think so "]),
+    st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=60)), max_size=10).map("".join)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(text=NASTY, threshold=st.sampled_from([None, 0.0, 0.5, 1.0]))
+def test_units_slice_the_text_in_order(punct, text: str, threshold: float | None) -> None:
+    units = list(punct.units(Document(source="n", text=text), SegmentOptions(lang="en", threshold=threshold), None))
+    prev = 0
+    for u in units:
+        assert prev <= u.start < u.end <= len(text) and text[u.start:u.end].strip() == text[u.start:u.end]
+        prev = u.end
+    covered = "".join(text[u.start:u.end] for u in units)
+    assert "".join(text.split()) == "".join(covered.split())  # no visible character lost
