@@ -52,6 +52,7 @@ class Plan:
     tune_bare: tuple[str, ...] = ()
     word_dropout: float = 0.15
     asked_only: bool = False  # train on the gaps the sentence rules leave to the model, and nothing else
+    vocab: int = 20000  # word forms with their own embedding; rarer words are read by suffix and shape
 
 
 def batches(enc: Encoded, reach: int, length: int, size: int, rng: np.random.Generator,
@@ -166,13 +167,13 @@ def main(argv: list[str] | None = None) -> int:
     plans = [Plan("punct", PUNCT_CFG, False, args.minutes, PUNCT_TUNE, PUNCT_TUNE_BARE),
              Plan("punct-fast", FAST_CFG, False, args.minutes, PUNCT_TUNE, PUNCT_TUNE_BARE),
              Plan("sentence", SENTENCE_CFG, True, max(2.0, args.minutes * SENTENCE_SHARE), SENTENCE_TUNE,
-                  word_dropout=0.4, asked_only=True)]
+                  word_dropout=0.3, asked_only=True, vocab=4000)]  # small vocabulary: less memorising
     args.out.mkdir(parents=True, exist_ok=True)
     for plan in plans:
         if plan.name != args.only and (args.only or plan.name == "punct-fast"):
             continue  # punct-fast (no strategy uses it: punct runs at > 50 k chars/s) only on request
         texts = _texts(plan, ud)
-        vocab, sufs = build_vocab(texts, 20000, 3000)
+        vocab, sufs = build_vocab(texts, plan.vocab, 3000)
         enc = encode(texts, vocab, sufs, plan.cfg.reach, asked_only=plan.asked_only)
         log(f"{plan.name}: {len(enc.words)} training tokens, {int(enc.candidates.sum())} candidates, {len(vocab)} words")
         print(json.dumps({plan.name: run_plan(plan, enc, vocab, sufs, ud, args.out, log)}, indent=1))
