@@ -174,6 +174,14 @@ def _methods(items: Sequence[Item]) -> dict[str, Method]:
     return methods
 
 
+def _splitter_check(items: Sequence[Item], counter) -> list[str]:
+    """Choi-style documents from EWT *train*, the text the sentence splitters were trained on:
+    if the pipeline matches the gold-unit DP here but not on dev, the gap is the splitters'."""
+    rows = {"topic (ours), gold sentence units": evaluate(items, m_topic(), counter),
+            "`--by topic` pipeline, flat text": evaluate_pipeline(items, False, counter)}
+    return [f"### choi-train (diagnostic: {len(items)} documents from EWT train, seed 7)\n", _table(rows), ""]
+
+
 def run(data: Path) -> str:
     seg = data / "seg"
     if not (seg / "topic").is_dir():
@@ -193,6 +201,7 @@ def run(data: Path) -> str:
             rows["`--by topic` pipeline, paragraphs as lines"] = evaluate_pipeline(items, True, counter)
         parts += [f"### {name} ({len(items)} documents, {sum(len(i.units) for i in items)} sentences)\n",
                   _table(rows), ""]
+    parts += _splitter_check(choi_items(seg / "ud" / "en_ewt.train.gold.json", 40, 7), counter)
     t = throughput(sets["ewt-dev"][:15], counter)
     parts += ["### Throughput (first 15 ewt-dev items as flat text; 2 CPU cores shared with other jobs)\n",
               "| sentences | raw model.encode s | `--by topic` s | sentences/s | ratio |", "|---:|---:|---:|---:|---:|",
