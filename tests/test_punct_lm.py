@@ -63,8 +63,8 @@ def test_finds_sentences_without_punctuation_or_case(punct) -> None:
               "we will definitely come back next month")
     assert _sentences(punct, review) == ["i love this restaurant", "the food is great and the staff are friendly",
                                          "we will definitely come back next month"]
-    mail = "hi john can you send me the report by friday thanks mary"
-    assert _sentences(punct, mail) == ["hi john can you send me the report by friday", "thanks mary"]
+    note = "the meeting is at noon please bring your laptop i will bring the slides"
+    assert _sentences(punct, note) == ["the meeting is at noon", "please bring your laptop", "i will bring the slides"]
 
 
 def test_threshold_and_scores(punct) -> None:
@@ -112,3 +112,30 @@ def test_units_slice_the_text_in_order(punct, text: str, threshold: float | None
         prev = u.end
     covered = "".join(text[u.start:u.end] for u in units)
     assert "".join(text.split()) == "".join(covered.split())  # no visible character lost
+
+
+def test_encoder_returns_layers_in_the_order_asked() -> None:
+    """The head reads [frozen output, taps...]: the training cache stacks them in that order too."""
+    from chunkcli.segment.punct_lm_encoder import load_encoder
+
+    enc = load_encoder(6)
+    pieces = enc.pieces("so we went home and then it rained")
+    ids, lengths = pieces.ids[None, :], np.array([len(pieces.ids)])
+    both = enc.encode(ids, lengths, (6, 3)).numpy()
+    six, three = enc.encode(ids, lengths, (6,)).numpy(), enc.encode(ids, lengths, (3,)).numpy()
+    assert np.allclose(both, np.concatenate([six, three], axis=-1), atol=1e-5)
+
+
+def test_encoder_matches_the_numpy_bert_of_the_query_path() -> None:
+    """Our torch layers are BERT: same vectors as chunkcli.query_embed's reference implementation."""
+    from chunkcli.models import default_model_dir
+    from chunkcli.query_embed import NumpyBertEmbedder
+    from chunkcli.segment.punct_lm_encoder import CLS, SEP, load_encoder
+
+    enc = load_encoder(6)
+    pieces = enc.pieces("Where's the point? Segment any text.")
+    ref = NumpyBertEmbedder(default_model_dir(), "ref")
+    ids = np.array([[CLS, *pieces.ids, SEP]])
+    want = ref._encode(ids, np.ones(ids.shape, dtype=np.float32))
+    got = enc.encode(pieces.ids[None, :], np.array([len(pieces.ids)])).numpy()
+    assert np.abs(got - want).max() < 1e-3

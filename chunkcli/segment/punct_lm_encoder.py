@@ -91,12 +91,11 @@ def _bert(enc: Encoder, x: Any, mask: Any, taps: tuple[int, ...]) -> Any:
     h = w["embeddings.word_embeddings.weight"][x] + w["embeddings.position_embeddings.weight"][:x.shape[1]] \
         + w["embeddings.token_type_embeddings.weight"][0]
     h = F.layer_norm(h, h.shape[-1:], w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"], enc.eps)
-    attn_mask, out = mask[:, None, None, :], []
+    attn_mask, out = mask[:, None, None, :], {}
     for i in range(max(taps)):
         h = _layer(enc, h, attn_mask, f"encoder.layer.{i}.")
-        if i + 1 in taps:
-            out.append(h)
-    return torch.cat(out, dim=-1) if len(out) > 1 else out[0]
+        out[i + 1] = h
+    return torch.cat([out[t] for t in taps], dim=-1) if len(taps) > 1 else out[taps[0]]  # in the order asked
 
 
 def _layer(enc: Encoder, h: Any, attn_mask: Any, pre: str) -> Any:

@@ -159,9 +159,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="where the encoder vectors of the training text are kept between runs")
     ap.add_argument("--out", type=Path, default=MODEL_PATH, help="where to write the head (.npz + .json)")
     ap.add_argument("--seed", type=int, default=13)
-    ap.add_argument("--crop", type=int, default=128, help="pieces per training row (of 254)")
-    ap.add_argument("--frozen", type=int, default=5, help="MiniLM layers kept as installed")
-    ap.add_argument("--tuned", type=int, default=1, help="MiniLM layers above those, fine-tuned and shipped")
+    ap.add_argument("--crop", type=int, default=254, help="pieces per training row (of 254; less = faster epochs)")
+    ap.add_argument("--frozen", type=int, default=6, help="MiniLM layers kept as installed")
+    ap.add_argument("--tuned", type=int, default=0, help="MiniLM layers above those, fine-tuned and shipped")
     ap.add_argument("--taps", type=int, nargs="*", default=[3], help="earlier frozen layers also read by the head")
     ap.add_argument("--threads", type=int, default=1,
                     help="torch threads (default 1: on a busy machine a second thread makes the GRU ~15x slower)")
