@@ -185,7 +185,8 @@ def main(argv: list[str] | None = None) -> int:
         texts = _texts(plan, ud)
         vocab, sufs = build_vocab(texts, plan.vocab, 3000)
         enc = encode(texts, vocab, sufs, plan.cfg.reach, asked_only=plan.asked_only)
-        log(f"{plan.name}: {len(enc.words)} training tokens, {int(enc.candidates.sum())} candidates, {len(vocab)} words")
+        log(f"{plan.name}: {len(enc.words)} training tokens, {int(enc.candidates.sum())} candidates, "
+            f"{len(vocab)} words")
         print(json.dumps({plan.name: run_plan(plan, enc, vocab, sufs, ud, args.out, log)}, indent=1))
     return 0
 
