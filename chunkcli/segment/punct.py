@@ -39,7 +39,7 @@ class PunctSentences(Sentences):
         from .punct_lang import is_english
         from .punct_lm import load_lm_model
 
-        if not doc.text.strip() or not is_english(doc.text, opts.lang or doc.lang):
+        if not doc.text or doc.text.isspace() or not is_english(doc.text, opts.lang or doc.lang):  # no copy
             return FastPunctSentences().units(doc, opts, counter)
         model = load_lm_model()
         bare = is_bare(doc.text)
