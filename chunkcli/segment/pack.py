@@ -8,6 +8,7 @@ chunk boundaries fall on unit boundaries unless a single unit exceeds the cap.
 
 from __future__ import annotations
 
+from itertools import islice
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from ..records import Chunk, Document
@@ -15,6 +16,7 @@ from ..tokens import TokenCounter
 from .base import SegmentOptions, Unit
 
 MergeMeta = Callable[[Sequence[Unit]], dict[str, Any]]
+BATCH = 512  # units counted per tokenizer call while streaming
 
 
 def common_meta(units: Sequence[Unit]) -> dict[str, Any]:
@@ -38,15 +40,24 @@ def pack(
     """Chunks of `units`; `exact_sums` promises that every unit has an exact `n_tokens` and that the
     text from one unit's start to a later unit's end counts exactly the sum (no token spans a gap
     between units), so packed chunks need no recount."""
-    units = [u for u in units if doc.text[u.start:u.end].strip()]
+    kept = (u for u in units if not doc.text[u.start:u.end].isspace() and u.end > u.start)
+    batches = _batched(kept, BATCH)  # streamed: the first chunks leave before the last units exist
     if opts.max_tokens <= 0:  # units are emitted as they are: count each exactly, ignore hints
-        for unit, n in zip(units, _count_texts(doc.text, units, counter)):
-            yield _chunk(doc, unit.start, unit.end, n, strategy, dict(unit.meta))
+        for batch in batches:
+            for unit, n in zip(batch, _count_texts(doc.text, batch, counter)):
+                yield _chunk(doc, unit.start, unit.end, n, strategy, dict(unit.meta))
         return
-    counts = _count_units(doc.text, units, counter)
-    sizes = {id(u): n for u, n in zip(units, counts)} if exact_sums else None
-    for group in _groups(units, counts, opts):
-        yield from _emit_group(doc, group, counter, opts, strategy, merge_meta, sizes)
+    sized = (pair for batch in batches for pair in zip(batch, _count_units(doc.text, batch, counter)))
+    for group in _groups(sized, opts):
+        units_only = [u for u, _ in group]
+        sizes = [n for _, n in group] if exact_sums else None
+        yield from _emit_group(doc, units_only, counter, opts, strategy, merge_meta, sizes)
+
+
+def _batched(items: Iterable[Unit], size: int) -> Iterator[list[Unit]]:
+    it = iter(items)
+    while batch := list(islice(it, size)):
+        yield batch
 
 
 def _count_units(text: str, units: Sequence[Unit], counter: TokenCounter) -> list[int]:
@@ -61,43 +72,44 @@ def _count_texts(text: str, units: Sequence[Unit], counter: TokenCounter) -> lis
     return list(batch(texts)) if batch else [counter.count(t) for t in texts]
 
 
-def _groups(units: Sequence[Unit], counts: Sequence[int], opts: SegmentOptions) -> Iterator[list[Unit]]:
+Sized = tuple[Unit, int]
+
+
+def _groups(sized: Iterable[Sized], opts: SegmentOptions) -> Iterator[list[Sized]]:
     """Greedy grouping by summed unit counts; overlap carries whole trailing units forward."""
     cap, group, total = opts.max_tokens, [], 0
-    sizes: dict[int, int] = {}
-    for unit, n in zip(units, counts):
-        sizes[id(unit)] = n
+    for unit, n in sized:
         if group and (unit.hard_break or total + n > cap or n > cap):
             yield group
-            group = [] if unit.hard_break or n > cap else _carry(group, sizes, opts.overlap, cap - n)
-            total = sum(sizes[id(u)] for u in group)
-        group.append(unit)
+            group = [] if unit.hard_break or n > cap else _carry(group, opts.overlap, cap - n)
+            total = sum(k for _, k in group)
+        group.append((unit, n))
         total += n
     if group:
         yield group
 
 
-def _carry(group: list[Unit], sizes: dict[int, int], overlap: int, room: int) -> list[Unit]:
+def _carry(group: list[Sized], overlap: int, room: int) -> list[Sized]:
     if overlap <= 0:  # not even zero-token units: without overlap, chunks never share text
         return []
-    carried: list[Unit] = []
+    carried: list[Sized] = []
     budget = min(overlap, room)
-    for unit in reversed(group[1:]):  # never carry the whole group: chunks must advance
-        if sizes[id(unit)] > budget:
+    for unit, n in reversed(group[1:]):  # never carry the whole group: chunks must advance
+        if n > budget:
             break
-        budget -= sizes[id(unit)]
-        carried.insert(0, unit)
+        budget -= n
+        carried.insert(0, (unit, n))
     return carried
 
 
 def _emit_group(
     doc: Document, group: list[Unit], counter: TokenCounter, opts: SegmentOptions,
-    strategy: str, merge_meta: MergeMeta, sizes: dict[int, int] | None = None,
+    strategy: str, merge_meta: MergeMeta, sizes: list[int] | None = None,
 ) -> Iterator[Chunk]:
     cap = opts.max_tokens
     while group:
         start, end = group[0].start, group[-1].end
-        n = sum(sizes[id(u)] for u in group) if sizes else counter.count(doc.text[start:end])
+        n = sum(sizes[:len(group)]) if sizes else counter.count(doc.text[start:end])
         if n <= cap:
             yield _chunk(doc, start, end, n, strategy, merge_meta(group))
             return
@@ -110,7 +122,7 @@ def _emit_group(
         head = _fitting_prefix(doc.text, group, counter, cap)
         start, end = group[0].start, group[len(head) - 1].end
         yield _chunk(doc, start, end, counter.count(doc.text[start:end]), strategy, merge_meta(head))
-        group = group[len(head):]
+        group, sizes = group[len(head):], sizes[len(head):] if sizes else None
 
 
 def _fitting_prefix(text: str, group: list[Unit], counter: TokenCounter, cap: int) -> list[Unit]:
