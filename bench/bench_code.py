@@ -148,7 +148,7 @@ def bench_language(lang: str, files: list[Path]) -> str:
     head = (f"\n### {lang}: {len(files)} files, {mb * 1000:.0f} kB, {len(fns)} functions, "
             f"{len(queries)} doc-comment queries; the model tokenizer alone, one pass: "
             f"{mb / tok_secs:.2f} MB/s\n\n"
-            "| method | chunks | mean tokens | max tokens | mean chars | split rate | coverage | recall@5 | MB/s |\n"
+            "| method | chunks | mean tokens | max tokens | mean chars | split rate | coverage | recall@5 | MB/s (wall, cold) |\n"
             "|---|---|---|---|---|---|---|---|---|\n")
     embed = embedder()
     return head + "".join(table_row(name, spans, docs, fns, queries, counter, embed, speed)

@@ -6,7 +6,7 @@ from bisect import bisect_left
 from functools import lru_cache
 from typing import Any, Iterator
 
-from .code_languages import DEFINITIONS, VALUE_HOLDERS, is_definition, symbol_name
+from .code_languages import DEFINITIONS, FUNCTION_VALUES, VALUE_HOLDERS, is_definition, symbol_name
 from .code_tree import SourceMap
 
 MAX_HEADER_LINES = 4
@@ -31,11 +31,26 @@ class TreeIndex:
 
 @lru_cache(maxsize=32)
 def _candidate_query(lang: str, language: Any) -> Any:
+    """Every node is_definition() may accept: definition kinds, and holders of a function value."""
     from tree_sitter import Query
 
-    kinds = sorted(k for k in DEFINITIONS.get(lang, frozenset()) | VALUE_HOLDERS
-                   if language.id_for_node_kind(k, True) is not None)
-    return Query(language, "[" + " ".join(f"({k})" for k in kinds) + "] @d") if kinds else None
+    def known(kind: str) -> bool:
+        return language.id_for_node_kind(kind, True) is not None
+
+    patterns = [f"({k})" for k in sorted(DEFINITIONS.get(lang, ())) if known(k)]
+    patterns += [f"({h} value: ({v}))" for h in sorted(VALUE_HOLDERS) if known(h)
+                 for v in sorted(FUNCTION_VALUES) if known(v) and _compiles(language, f"({h} value: ({v}))")]
+    return Query(language, "[" + " ".join(patterns) + "] @d") if patterns else None
+
+
+def _compiles(language: Any, pattern: str) -> bool:
+    from tree_sitter import Query, QueryError
+
+    try:
+        Query(language, pattern)
+    except QueryError:  # a holder without a `value` field in this grammar
+        return False
+    return True
 
 
 def _candidate_starts(lang: str, language: Any, root: Any) -> list[int]:
