@@ -18,7 +18,7 @@ from .common import (Debug, Exclude, FilesFrom, Model, Null, Paths, Quiet, Verbo
                      require_input, stdout)
 
 By = Annotated[str, typer.Option("--by", metavar="STRATEGY",
-                                 help="sentence, punct, topic, code, fixed or auto.")]
+                                 help="sentence, punct, punct-fast, topic, code, fixed or auto.")]
 MaxTokens = Annotated[int, typer.Option(
     "--max-tokens", min=0, metavar="N", help="Pack units into chunks of at most N model tokens; 0 emits the units themselves.")]
 Overlap = Annotated[int, typer.Option("--overlap", min=0, metavar="N", help="Tokens shared by consecutive chunks.")]

@@ -19,17 +19,20 @@ app.add_typer(train_app, name="train")
 def segmenter(
     data: Annotated[Path, typer.Option("--data", help="The shared seg folder (with ud/*.gold.json).")],
     out: Annotated[Optional[Path], typer.Option("--out", help="Where to write the models (default: the package).")] = None,
-    minutes: Annotated[float, typer.Option("--minutes", help="Training time of each punct model (sentence: a quarter).")] = 12.0,
-    only: Annotated[Optional[str], typer.Option("--only", help="punct, punct-fast or sentence (default: punct and sentence).")] = None,
+    minutes: Annotated[float, typer.Option("--minutes", help="Training time of each punct model (the sentence model: at most 0.4 of it, 3000 steps).")] = 12.0,
+    only: Annotated[Optional[str], typer.Option("--only", help="punct-lm (the English MiniLM head of --by punct), punct (the small model, also --by punct-fast), punct-fast (a convolution-only variant) or sentence (default: punct and sentence).")] = None,
     debug: Debug = False,
 ) -> int:
     """Train the punct and sentence boundary models on UD train splits; print dev F1 (JSON) on stdout."""
     from ..errors import UsageError
-    from ..train.punct import main
 
     if not (data / "ud").is_dir():
         raise UsageError(f"{data}: no ud/ folder; point --data at the shared seg data (e.g. ../shared/data/seg)")
     argv = ["--data", str(data), "--minutes", str(minutes)]
-    argv += ["--out", str(out)] if out else []
-    argv += ["--only", only] if only else []
-    return main(argv)
+    if only == "punct-lm":  # its --out names the model file stem, not a folder
+        from ..train.punct_lm import main as train_lm
+
+        return train_lm(argv + (["--out", str(out / "punct_lm")] if out else []))
+    from ..train.punct import main
+
+    return main(argv + (["--out", str(out)] if out else []) + (["--only", only] if only else []))
