@@ -60,3 +60,15 @@ def test_repeated_text_counts_stay_exact_after_the_memo_fills(pair, monkeypatch)
     monkeypatch.setattr(tc, "MAX_CACHED", 5)  # forces the memo to be dropped mid-text
     text = " ".join(f"word{i} (x{i % 7})" for i in range(200))
     assert counter.count(text) == len(raw.encode(text, add_special_tokens=False).ids)
+
+
+def test_vocabulary_seeding_on_a_big_cold_text_stays_exact(pair) -> None:
+    counter, raw = pair
+    fresh = HFTokenCounter(resolve_model("all-MiniLM-L6-v2").tokenizer_file, "fresh")
+    vocab = sorted(raw.get_vocab(with_added_tokens=False))
+    words = [w for w in vocab if w.isascii()][::5]  # whole words, ##pieces, punctuation, [unused1]…
+    text = " ".join(f"{w} {w.upper()}{i % 10}" for i, w in enumerate(words))
+    want = raw.encode(text, add_special_tokens=False)
+    assert fresh.count(text) == len(want.ids)
+    assert list(fresh.spans(text)) == list(want.offsets)
+    assert fresh._cache is not None and fresh._cache._words  # the seed really happened
