@@ -17,15 +17,13 @@ from __future__ import annotations
 
 import re
 from itertools import accumulate
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Sequence
 
 Span = tuple[int, int]
 _PUNCT = "!-/:-@\\[-`{-~"  # every printable ASCII character that is not a letter, digit or space
 # One ASCII punctuation mark, or a run of anything that is neither that nor ASCII whitespace.
 _PIECE = rf"[{_PUNCT}]|[^ \t\n\r{_PUNCT}]+"
 MAX_CACHED = 400_000  # pieces remembered before the memo is dropped (bounded memory on odd input)
-_PLAIN = re.compile("[a-z0-9]+")
-SEED_AFTER = 2_000  # new pieces in one call that make reading the vocabulary worth it
 LONG_PIECE = 64  # longer pieces are rare (minified code, base64): encoded, not remembered
 
 
@@ -61,20 +59,6 @@ class PieceCache:
         self._encode_batch = encode_batch
         self._spans: dict[str, tuple[Span, ...]] = {}
         self._counts: dict[str, int] = {}
-        self._words: tuple[str, ...] = ()
-        self._vocab: Callable[[], Iterable[str]] | None = None
-
-    def seed(self, vocab: Callable[[], Iterable[str]]) -> None:
-        """Know whole vocabulary words once a text brings many new pieces (a cold start on a big
-        input, where encoding `self` or `return` to learn their count costs more than reading the
-        vocabulary: ~40 ms). A lowercase ASCII letter/digit run that is itself in the vocabulary is
-        one token (WordPiece takes the longest match first) and normalises to itself."""
-        self._vocab = vocab
-
-    def _remember_words(self) -> None:
-        for word in self._words:
-            self._spans[word] = ((0, len(word)),)
-            self._counts[word] = 1
 
     def count(self, text: str) -> int:
         return sum(self._counts_of(self._pieces.findall(text)))
@@ -114,17 +98,11 @@ class PieceCache:
     def _learn(self, pieces: list[str]) -> None:
         known = self._spans
         new = [p for p in set(pieces).difference(known) if len(p) <= LONG_PIECE]
-        if len(new) >= SEED_AFTER and self._vocab is not None:
-            vocab, self._vocab = self._vocab, None
-            self._words = tuple(w for w in vocab() if len(w) <= LONG_PIECE and _PLAIN.fullmatch(w))
-            self._remember_words()
-            new = [p for p in new if p not in known]
         if not new:
             return
         if len(known) + len(new) > MAX_CACHED:
             known.clear()
             self._counts.clear()
-            self._remember_words()
         for piece, rel in zip(new, self._encode_batch(new)):
             known[piece] = tuple(rel)
             self._counts[piece] = len(rel)

@@ -43,8 +43,6 @@ class HFTokenCounter:
         config = json.loads(tokenizer_file.read_text(encoding="utf-8"))
         pattern = piece_pattern(config)
         self._cache = PieceCache(pattern, self._encode_offsets) if pattern else None
-        if self._cache is not None:
-            self._cache.seed(lambda: self._tok.get_vocab(with_added_tokens=False))
 
     @property
     def additive(self) -> bool:
