@@ -138,6 +138,8 @@ def _ast_units(src: SourceMap, root: Any, tree: TreeMeta, opts: SegmentOptions,
 
 
 def _symbols(lang: str, module: str, node: Any, index: TreeIndex) -> list[str]:
+    if not index.may_define(node):  # nothing defined inside, and no definition starts where it does
+        return []
     return defined_symbols(lang, module, node, index) or opened_definition(lang, module, node, index)
 
 
