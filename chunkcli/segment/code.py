@@ -100,8 +100,8 @@ class TreeMeta:
 
     def unit(self, s: int, e: int, run: list[Atom], brk: bool, cap: int, counter: TokenCounter) -> Unit:
         self._atoms[(s, e)] = run
-        n = self.src.tokens(s, e)
-        if self.src.cuts(s) or self.src.cuts(e):  # `1if` in Python: count it for real, sums may not add
+        n, cut = self.src.measure(s, e)
+        if cut:  # `1if` in Python: count it for real, sums may not add
             n, self.additive = counter.count(self.src.text[s:e]), False
         meta = self.meta(s, e, [Unit(s, e)]) if cap > 0 and n > cap else {}
         return Unit(s, e, meta, brk, n)

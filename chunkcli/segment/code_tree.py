@@ -62,10 +62,12 @@ class SourceMap:
         hi, lo = bisect_right(self._ends, end), bisect_left(self._starts, start)
         return max(0, self._before[hi] - self._before[lo])
 
-    def cuts(self, at: int) -> bool:
-        """Whether offset `at` falls inside a piece (so a span ending there is not a sum of pieces)."""
-        i = bisect_right(self._starts, at) - 1
-        return i >= 0 and self._starts[i] < at < self._ends[i]
+    def measure(self, start: int, end: int) -> tuple[int, bool]:
+        """tokens(start, end), and whether either edge falls inside a piece (two bisections)."""
+        starts, ends = self._starts, self._ends
+        lo, hi = bisect_left(starts, start), bisect_right(ends, end)
+        cut = (lo > 0 and ends[lo - 1] > start) or (hi < len(starts) and starts[hi] < end)
+        return max(0, self._before[hi] - self._before[lo]), cut
 
     def line(self, char: int) -> int:
         """1-based line number of a code-point offset."""
@@ -132,7 +134,8 @@ def _children(parent: Any, start: int, end: int, src: SourceMap) -> Iterator[Ato
         pos = max(pos, e)
     if end > pos and not text[pos:end].isspace():
         spans.append((*strip_span(text, pos, end), parent, True))
-    return iter([Atom(s, e, n, src.tokens(s, e), gap) for s, e, n, gap in spans if s < e])
+    tokens = src.tokens
+    return iter([Atom(s, e, n, tokens(s, e), gap) for s, e, n, gap in spans if s < e])
 
 
 def glue(atoms: Sequence[Atom], text: str) -> list[list[Atom]]:
