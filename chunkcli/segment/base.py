@@ -16,7 +16,7 @@ from ..records import Document
 from ..tokens import TokenCounter
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Unit:
     """A span [start, end) of the document text; `meta` is copied onto chunks."""
 

@@ -82,7 +82,7 @@ class SourceMap:
         return self.text[self._line_starts[first - 1]:end].rstrip("\r\n")
 
 
-@dataclass
+@dataclass(slots=True)
 class Atom:
     start: int
     end: int
