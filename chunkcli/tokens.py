@@ -8,10 +8,9 @@ torch, so `segment --by fixed` starts fast.
 
 from __future__ import annotations
 
-import json
 from functools import lru_cache
 from pathlib import Path
-from typing import Protocol, Sequence
+from typing import Any, Protocol, Sequence
 
 from .errors import ModelError
 from .token_cache import PieceCache, piece_pattern
@@ -40,8 +39,7 @@ class HFTokenCounter:
         # The packaged file pins truncation/padding at 128; counting must see every token.
         self._tok.no_truncation()
         self._tok.no_padding()
-        config = json.loads(tokenizer_file.read_text(encoding="utf-8"))
-        pattern = piece_pattern(config)
+        pattern = piece_pattern(_layout(self._tok))
         self._cache = PieceCache(pattern, self._encode_offsets) if pattern else None
 
     @property
@@ -73,6 +71,15 @@ class HFTokenCounter:
 
     def _encode_offsets(self, texts: list[str]) -> list[Sequence[Span]]:
         return [e.offsets for e in self._tok.encode_batch(texts, add_special_tokens=False)]
+
+
+def _layout(tok: Any) -> dict[str, Any]:
+    """What piece_pattern reads of tokenizer.json, taken from the loaded tokenizer (no second parse)."""
+    added = [{"content": t.content, "normalized": t.normalized, "lstrip": t.lstrip, "rstrip": t.rstrip,
+              "single_word": t.single_word} for t in tok.get_added_tokens_decoder().values()]
+    return {"normalizer": {"type": type(tok.normalizer).__name__},
+            "pre_tokenizer": {"type": type(tok.pre_tokenizer).__name__},
+            "model": {"type": type(tok.model).__name__}, "added_tokens": added}
 
 
 def piece_index_from_spans(spans: Sequence[Span]) -> tuple[list[int], list[int], list[int]]:

@@ -11,7 +11,7 @@ from tokenizers import Tokenizer
 
 from chunkcli.models import resolve_model
 from chunkcli.token_cache import piece_pattern
-from chunkcli.tokens import HFTokenCounter, counter_for_model
+from chunkcli.tokens import HFTokenCounter, _layout, counter_for_model
 
 NASTY = ["[MASK]", "[SEP]", "[mask]", "[[CLS]]", "a" * 120, "e\u0301", "\u0301", "İ", "ß", "ﬁ", "中文",
          "😀", "\u200b", "\ufeff", "\ufffd", "\u037e", "—", "…", "\u00a0", "\u3000", "\u2028", "\x85",
@@ -42,10 +42,13 @@ def test_counts_and_spans_match_the_tokenizer(pair: tuple[HFTokenCounter, Tokeni
     assert all(before[i] <= before[i + 1] for i in range(len(starts)))  # counts never negative
 
 
-def test_memo_is_used_for_bert_tokenizers_only(tmp_path) -> None:
+def test_memo_is_used_for_bert_tokenizers_only(pair, tmp_path) -> None:
     spec = resolve_model("all-MiniLM-L6-v2")
     config = json.loads(spec.tokenizer_file.read_text(encoding="utf-8"))
     assert piece_pattern(config) is not None
+    # The counter reads the layout from the loaded tokenizer: it must see what the file says.
+    assert piece_pattern(_layout(pair[1])).pattern == piece_pattern(config).pattern
+    assert pair[0].additive
     config["pre_tokenizer"] = {"type": "Whitespace"}
     assert piece_pattern(config) is None
     config = json.loads(spec.tokenizer_file.read_text(encoding="utf-8"))
