@@ -33,11 +33,12 @@ def piece_pattern(config: dict[str, Any]) -> re.Pattern[str] | None:
     if (norm.get("type"), pre.get("type"), model.get("type")) != ("BertNormalizer", "BertPreTokenizer",
                                                                     "WordPiece"):
         return None
-    added = [t["content"] for t in config.get("added_tokens") or ()]
-    if not all(_splits_cleanly(t) for t in config.get("added_tokens") or ()):
+    added = config.get("added_tokens") or ()
+    if not all(_splits_cleanly(t) for t in added):
         return None
     # Added tokens ([MASK], [SEP]) are matched in the raw text before anything else: so are they here.
-    specials = "".join(re.escape(t) + "|" for t in sorted(added, key=len, reverse=True))
+    contents = sorted((t["content"] for t in added), key=len, reverse=True)
+    specials = "".join(re.escape(c) + "|" for c in contents)
     return re.compile(specials + _PIECE)
 
 
@@ -79,8 +80,8 @@ class PieceCache:
         for m in matches:
             piece, base = m.group(), m.start()
             rel = known.get(piece)
-            if rel is None:
-                rel = tuple(self._encode_batch([piece])[0])
+            if rel is None:  # a long piece, never remembered
+                rel = self._encode_one(piece)
             if len(rel) == 1 and rel[0] == (0, len(piece)):
                 out.append((base, base + len(piece)))
             else:
@@ -93,7 +94,7 @@ class PieceCache:
             return list(map(counts.__getitem__, pieces))
         except KeyError:
             self._learn(pieces)
-            return [counts[p] if p in counts else self._long_count(p) for p in pieces]
+            return [counts[p] if p in counts else len(self._encode_one(p)) for p in pieces]
 
     def _learn(self, pieces: list[str]) -> None:
         known = self._spans
@@ -107,5 +108,5 @@ class PieceCache:
             known[piece] = tuple(rel)
             self._counts[piece] = len(rel)
 
-    def _long_count(self, piece: str) -> int:
-        return len(self._encode_batch([piece])[0])
+    def _encode_one(self, piece: str) -> tuple[Span, ...]:
+        return tuple(self._encode_batch([piece])[0])
