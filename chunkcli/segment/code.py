@@ -23,10 +23,10 @@ from ..tokens import TokenCounter
 from .base import SegmentOptions, Unit, register
 from .code_languages import GRAMMARS, is_attached, is_definition, language_for, normalise, parser_for
 from .code_lines import line_spans, line_units
-from .pack import pack
 from .code_meta import (TreeIndex, defined_symbols, enclosing_definitions, opened_definition, qualified_name,
                         scope, signature)
 from .code_tree import Atom, SourceMap, flatten, glue, parse, split_runs
+from .pack import pack
 
 MAX_KINDS = 12
 

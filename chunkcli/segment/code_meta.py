@@ -17,14 +17,13 @@ _NO_DESCENT = ("function", "method", "constructor", "arrow", "lambda")
 class TreeIndex:
     """What one syntax tree's meta needs again and again, computed once per file."""
 
-    def __init__(self, lang: str, language: Any = None, root: Any = None) -> None:
+    def __init__(self, lang: str, language: Any, root: Any) -> None:
         self.around: dict[int, tuple[Any, ...]] = {}  # node id -> definitions around and including it
         # Start bytes of every node that may be a definition: a subtree holding none is not walked.
-        self.starts = _candidate_starts(lang, language, root) if root is not None else None
+        self.starts = _candidate_starts(lang, language, root)
 
     def may_define(self, node: Any) -> bool:
-        if self.starts is None:
-            return True
+        """Whether a definition may start inside `node` (so a symbol walk there can find one)."""
         i = bisect_left(self.starts, node.start_byte)
         return i < len(self.starts) and self.starts[i] < node.end_byte
 
@@ -61,13 +60,13 @@ def _candidate_starts(lang: str, language: Any, root: Any) -> list[int]:
     return sorted(n.start_byte for n in found)
 
 
-def enclosing_definitions(lang: str, node: Any, index: TreeIndex | None = None) -> list[Any]:
+def enclosing_definitions(lang: str, node: Any, index: TreeIndex) -> list[Any]:
     """Definition nodes strictly around `node`, outermost first.
 
-    With an index (one per syntax tree) each ancestor is examined once per file, not once per
-    chunk piece below it.
+    The index (one per syntax tree) remembers them, so each ancestor is examined once per file,
+    not once per chunk piece below it.
     """
-    memo = {} if index is None else index.around
+    memo = index.around
     climbed: list[Any] = []
     parent, known = node.parent, ()
     while parent is not None:
@@ -87,16 +86,13 @@ def qualified_name(lang: str, module: str, defs: list[Any]) -> str:
     return ".".join([module, *names])
 
 
-def defined_symbols(lang: str, module: str, node: Any, index: TreeIndex | None = None) -> list[str]:
+def defined_symbols(lang: str, module: str, node: Any, index: TreeIndex) -> list[str]:
     """Qualified names of the definitions inside `node` (classes and their methods, not locals)."""
-    index = index or TreeIndex(lang)
-    if not index.may_define(node):
-        return []
     outer = enclosing_definitions(lang, node, index)
     return [qualified_name(lang, module, outer + path) for path in _definitions(lang, node, [], 0, index)]
 
 
-def opened_definition(lang: str, module: str, node: Any, index: TreeIndex | None = None) -> list[str]:
+def opened_definition(lang: str, module: str, node: Any, index: TreeIndex) -> list[str]:
     """A split definition is named by the piece that opens it (its keyword or decorator)."""
     parent = node.parent
     while parent is not None and parent.start_byte == node.start_byte and not is_definition(lang, parent):
@@ -133,6 +129,6 @@ def signature(src: SourceMap, node: Any) -> str:
     return src.lines_text(first, min(last, first + MAX_HEADER_LINES - 1))
 
 
-def scope(lang: str, src: SourceMap, node: Any, unit_start: int, index: TreeIndex | None = None) -> list[Any]:
+def scope(lang: str, src: SourceMap, node: Any, unit_start: int, index: TreeIndex) -> list[Any]:
     """Definitions around `node` whose header lies before the unit (so the unit's text lacks it)."""
     return [d for d in enclosing_definitions(lang, node, index) if src.char(d.start_byte) < unit_start]
