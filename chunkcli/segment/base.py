@@ -25,8 +25,8 @@ class Unit:
     meta: dict[str, Any] = field(default_factory=dict)
     # Units that must never share a chunk with the previous unit (e.g. topic boundaries).
     hard_break: bool = False
-    # Token count when the strategy already knows it (saves a tokenizer pass); the packer
-    # still recounts every packed chunk, so a wrong hint can never break the cap.
+    # Token count when the strategy already knows it (saves a tokenizer pass). The packer
+    # recounts every packed chunk unless the strategy promises exact sums (pack's exact_sums).
     n_tokens: int | None = None
 
 

@@ -48,8 +48,8 @@ class SourceMap:
     def index_tokens(self, counter: TokenCounter) -> None:
         """Tokenize the whole file once; any span's size is then two bisections, not a re-encode.
 
-        Spans are cut at syntax-node edges, which are word edges, where WordPiece counts add up
-        exactly; the shared packer recounts every chunk anyway, so the cap cannot be broken.
+        Spans are cut at syntax-node edges, which are nearly always piece edges, where counts add
+        up exactly; measure() reports the rare edge inside a piece (`1if`) so it can be recounted.
         """
         index = getattr(counter, "piece_index", None)
         self._starts, self._ends, self._before = (index(self.text) if index is not None

@@ -109,7 +109,7 @@ def _emit_group(
     cap = opts.max_tokens
     while group:
         start, end = group[0].start, group[-1].end
-        n = sum(sizes[:len(group)]) if sizes else counter.count(doc.text[start:end])
+        n = sum(sizes) if sizes else counter.count(doc.text[start:end])
         if n <= cap:
             yield _chunk(doc, start, end, n, strategy, merge_meta(group))
             return
