@@ -22,7 +22,7 @@ from typing import Iterable, Iterator
 from ..records import Document
 from ..tokens import TokenCounter
 from .base import SegmentOptions, Unit, register
-from .punct_fast import FastPunctSentences, prefer_first
+from .punct_fast import FastPunctSentences, prefer_first, sentence_decisions_first
 from .sentence import Sentences
 from .sentence_units import units_from_probs
 
@@ -48,8 +48,5 @@ class PunctSentences(Sentences):
 
     def lm_probs(self, model, text: str, bare: bool) -> Iterator[tuple[int, float]]:
         from .punct_lm import gap_probs
-        from .punct_model import load_model
 
-        if bare:  # the sentence rules assume punctuation and case: model only
-            return gap_probs(model, text)
-        return prefer_first(Sentences().probs(load_model("sentence"), text), gap_probs(model, text))
+        return sentence_decisions_first(text, bare, gap_probs(model, text))

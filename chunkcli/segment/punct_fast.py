@@ -31,11 +31,19 @@ class FastPunctSentences(Sentences):
 
     def probs(self, model, text: str) -> Iterator[tuple[int, float]]:
         from .punct_features import is_bare
-        from .punct_model import gap_probs, load_model
+        from .punct_model import gap_probs
 
-        if is_bare(text):  # the sentence rules assume punctuation and case: model only
-            return gap_probs(model, text)
-        return prefer_first(Sentences().probs(load_model("sentence"), text), gap_probs(model, text))
+        return sentence_decisions_first(text, is_bare(text), gap_probs(model, text))
+
+
+def sentence_decisions_first(text: str, bare: bool, model_probs: Probs) -> Iterator[tuple[int, float]]:
+    """A punct model's gap probabilities, overruled by the `sentence` strategy at the gaps it
+    decides on punctuated text; on bare text (its rules assume punctuation and case) the model's alone."""
+    from .punct_model import load_model
+
+    if bare:
+        return iter(model_probs)
+    return prefer_first(Sentences().probs(load_model("sentence"), text), model_probs)
 
 
 def prefer_first(first: Probs, second: Probs) -> Iterator[tuple[int, float]]:
