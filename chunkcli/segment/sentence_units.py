@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Iterable, Iterator, Sequence
 
 from .base import Unit
+from .pack import strip_span
 
 
 def units_from_probs(text: str, probs: Iterable[tuple[int, float]], threshold: float) -> Iterator[Unit]:
@@ -38,10 +39,7 @@ def _stripped_end(text: str) -> int:
 
 
 def _unit(text: str, start: int, end: int, p: float) -> Unit | None:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
+    start, end = strip_span(text, start, end)
     return Unit(start, end, {"score": round(p, 4)}) if start < end else None
 
 

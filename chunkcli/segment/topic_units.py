@@ -15,6 +15,7 @@ from typing import Iterator
 from ..records import Document
 from ..tokens import TokenCounter
 from .base import REGISTRY, SegmentOptions
+from .pack import strip_span
 
 Span = tuple[int, int]
 
@@ -38,22 +39,20 @@ def sentence_spans(doc: Document, opts: SegmentOptions, counter: TokenCounter) -
     """
     from . import load_all
 
-    load_all()  # registers the sentence strategies when their modules exist
-    # --threshold means a topic cut here, not a sentence model's boundary probability.
-    sub = replace(opts, threshold=None)
+    load_all()  # registers the sentence strategies
     ends: set[int] = set()
     for name in splitters():
-        opts_n = replace(sub, strategy=name, threshold=None if name == "sentence" else CANDIDATE_P)
+        # --threshold means a topic cut here, not a sentence model's boundary probability.
+        opts_n = replace(opts, strategy=name, threshold=None if name == "sentence" else CANDIDATE_P)
         ends.update(u.end for u in REGISTRY[name]().units(doc, opts_n, counter))
     spans = _cut_at(doc.text, ends) if ends else list(_fallback_spans(doc.text))
-    return [s for s in (_trim(doc.text, a, b) for a, b in spans) if s[0] < s[1]]
+    return [s for s in (strip_span(doc.text, a, b) for a, b in spans) if s[0] < s[1]]
 
 
 def splitters() -> list[str]:
-    """`sentence` and the fast punctuation-agnostic model (`punct-fast`, or `punct` where it is
-    still that model): a second transformer pass would break the speed budget of embedding once."""
-    fast = "punct-fast" if "punct-fast" in REGISTRY else "punct"
-    return [name for name in ("sentence", fast) if name in REGISTRY]
+    """`sentence` and the fast punctuation-agnostic model, `punct-fast` (never the MiniLM `punct`:
+    a second transformer pass would break the speed budget of embedding once)."""
+    return ["sentence", "punct-fast"]
 
 
 def _cut_at(text: str, ends: set[int]) -> list[Span]:
@@ -69,14 +68,6 @@ def _fallback_spans(text: str) -> Iterator[Span]:
         start = m.end()
     if start < len(text):
         yield start, len(text)
-
-
-def _trim(text: str, s: int, e: int) -> Span:
-    while s < e and text[s].isspace():
-        s += 1
-    while e > s and text[e - 1].isspace():
-        e -= 1
-    return s, e
 
 
 def paragraph_gaps(text: str, spans: list[Span]) -> list[bool]:
