@@ -6,9 +6,8 @@ from typing import Any, Sequence
 
 from ..records import Document
 from ..tokens import TokenCounter
-from .base import REGISTRY, SegmentOptions, Strategy, Unit, get_strategy, register
+from .base import SegmentOptions, Strategy, Unit, get_strategy, register
 from .code_languages import GRAMMARS, language_for, normalise
-from .code_lines import line_units
 from .pack import common_meta
 
 
@@ -27,22 +26,10 @@ class AutoChunks:
         self._impl: Strategy | None = None
 
     def units(self, doc: Document, opts: SegmentOptions, counter: TokenCounter) -> list[Unit]:
-        if is_source_code(doc):
-            self._impl = get_strategy("code")
-        elif "sentence" in REGISTRY or _loaded("sentence"):
-            self._impl = get_strategy("sentence")
-        else:  # sentence strategy not installed: paragraphs, still packed by the shared packer
-            self._impl = None
-            return [Unit(s, e) for s, e in line_units(doc.text, counter, opts.max_tokens)]
+        self._impl = get_strategy("code" if is_source_code(doc) else "sentence")
         return list(self._impl.units(doc, opts, counter))
 
     def merge_meta(self, units: Sequence[Unit]) -> dict[str, Any]:
         merge = getattr(self._impl, "merge_meta", None)
         return merge(units) if merge else common_meta(units)
 
-
-def _loaded(name: str) -> bool:
-    from . import load_all
-
-    load_all()
-    return name in REGISTRY
