@@ -85,7 +85,7 @@ HUGE_FILE = SITE / "pymupdf" / "__init__.py"  # one ~25 000-line library module
 def speed_section() -> str:
     rows = []
     for lang, (ext, patterns) in CORPORA.items():
-        files = [p for p in pick_files(patterns, ext, SPEED_BYTES, 1_000, 400_000)]
+        files = pick_files(patterns, ext, SPEED_BYTES, 1_000, 400_000)
         if files:
             rows.append(speed_row(f"{lang}: {len(files)} files", lang, files))
     if HUGE_FILE.exists():
