@@ -102,3 +102,24 @@ def test_broken_pipe_ends_quietly(tmp_path: Path) -> None:
     proc = subprocess.run(["bash", "-c", f"set -o pipefail; {cmd}"], capture_output=True, timeout=120)
     assert proc.stdout.count(b"\n") == 1
     assert b"Traceback" not in proc.stderr and b"Broken pipe" not in proc.stderr
+
+
+@pytest.mark.parametrize("only, module, expected_out", [
+    ("punct-lm", "punct_lm", ["--out", "OUT/punct_lm"]),  # the MiniLM head trainer: --out is a file stem
+    ("sentence", "punct", ["--out", "OUT", "--only", "sentence"]),
+])
+def test_train_segmenter_routes_only_to_its_trainer(tmp_path, monkeypatch, only, module, expected_out) -> None:
+    import importlib
+
+    seen: dict[str, list[str]] = {}
+    for name in ("punct", "punct_lm"):
+        mod = importlib.import_module(f"chunkcli.train.{name}")
+        monkeypatch.setattr(mod, "main", lambda argv, name=name: seen.setdefault(name, argv) and 0)
+    (tmp_path / "ud").mkdir()
+    out = tmp_path / "models"
+    result = runner.invoke(app, ["train", "segmenter", "--data", str(tmp_path), "--out", str(out),
+                                 "--minutes", "1", "--only", only])
+    assert result.exit_code == 0, result.output
+    assert list(seen) == [module]
+    want = [a.replace("OUT", str(out)) for a in expected_out]
+    assert seen[module] == ["--data", str(tmp_path), "--minutes", "1.0", *want]
