@@ -94,6 +94,9 @@ class PieceCache:
             return list(map(counts.__getitem__, pieces))
         except KeyError:
             self._learn(pieces)
+        try:  # again at C speed: only pieces too long to remember are still missing
+            return list(map(counts.__getitem__, pieces))
+        except KeyError:
             return [counts[p] if p in counts else len(self._encode_one(p)) for p in pieces]
 
     def _learn(self, pieces: list[str]) -> None:

@@ -8,14 +8,19 @@ torch, so `segment --by fixed` starts fast.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Protocol, Sequence
+from typing import Any, Callable, Protocol, Sequence
 
 from .errors import ModelError
 from .token_cache import PieceCache, piece_pattern
 
 Span = tuple[int, int]
+# A piece the normaliser can only lowercase and the pre-tokenizer cannot split: its tokens are
+# the WordPiece model's tokens of the lowercased piece, offsets unchanged (same length). An
+# ASCII whitespace run (a tile of piece_index) has none.
+_PLAIN_WORD = re.compile(r"[A-Za-z0-9]+|[!-/:-@\[-`{-~]|[ \t\n\r]+")
 
 
 class TokenCounter(Protocol):
@@ -41,6 +46,7 @@ class HFTokenCounter:
         self._tok.no_padding()
         pattern = piece_pattern(_layout(self._tok))
         self._cache = PieceCache(pattern, self._encode_offsets) if pattern else None
+        self._word = _wordpiece_offsets(self._tok) if pattern else None
 
     @property
     def additive(self) -> bool:
@@ -70,7 +76,15 @@ class HFTokenCounter:
         return piece_index_from_spans(self.spans(text))
 
     def _encode_offsets(self, texts: list[str]) -> list[Sequence[Span]]:
-        return [e.offsets for e in self._tok.encode_batch(texts, add_special_tokens=False)]
+        """Spans of each piece; plain ASCII words skip the full pipeline (about 20x cheaper)."""
+        word, plain = self._word, _PLAIN_WORD.fullmatch
+        out: list[Sequence[Span] | None] = [word(t) if word and plain(t) else None for t in texts]
+        rest = [i for i, spans in enumerate(out) if spans is None]
+        if rest:
+            encs = self._tok.encode_batch([texts[i] for i in rest], add_special_tokens=False)
+            for i, enc in zip(rest, encs):
+                out[i] = enc.offsets
+        return out  # type: ignore[return-value]  # every slot is filled above
 
 
 def _layout(tok: Any) -> dict[str, Any]:
@@ -80,6 +94,19 @@ def _layout(tok: Any) -> dict[str, Any]:
     return {"normalizer": {"type": type(tok.normalizer).__name__},
             "pre_tokenizer": {"type": type(tok.pre_tokenizer).__name__},
             "model": {"type": type(tok.model).__name__}, "added_tokens": added}
+
+
+def _wordpiece_offsets(tok: Any) -> Callable[[str], list[Span]] | None:
+    """The WordPiece model alone, for pieces matching _PLAIN_WORD (BERT layout only)."""
+    model, norm = tok.model, tok.normalizer
+    if type(model).__name__ != "WordPiece" or type(norm).__name__ != "BertNormalizer":
+        return None
+    tokenize, lower = model.tokenize, bool(norm.lowercase)
+    def offsets(word: str) -> list[Span]:
+        if word[0] in " \t\n\r":
+            return []
+        return [t.offsets for t in tokenize(word.lower() if lower else word)]
+    return offsets
 
 
 def piece_index_from_spans(spans: Sequence[Span]) -> tuple[list[int], list[int], list[int]]:

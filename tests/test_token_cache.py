@@ -74,3 +74,13 @@ def test_a_big_cold_text_stays_exact(pair) -> None:
     want = raw.encode(text, add_special_tokens=False)
     assert fresh.count(text) == len(want.ids)
     assert list(fresh.spans(text)) == list(want.offsets)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.from_regex(r"[A-Za-z0-9]{1,130}|[!-/:-@\[-`{-~]|[ \t\n\r]{1,3}", fullmatch=True),
+                min_size=1, max_size=20))
+def test_plain_ascii_words_skip_the_pipeline_exactly(pair, words: list[str]) -> None:
+    """Plain ASCII words go to the WordPiece model directly (cold path): same spans as the pipeline."""
+    counter, raw = pair
+    got = counter._encode_offsets(words)  # what the memo learns from: no memo in between
+    assert [list(s) for s in got] == [list(e.offsets) for e in raw.encode_batch(words, add_special_tokens=False)]
