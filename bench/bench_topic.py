@@ -87,10 +87,11 @@ def m_texttiling(item: Item, vecs: np.ndarray, tokens: list[int]) -> list[int]:
     return choose_boundaries(c.depth, tokens, default_cutoff(c.depth, -0.5), 0)
 
 
-def m_topic(paragraphs: bool = False, **opts) -> Method:
+def m_topic(paragraphs: bool = False, cues: bool = True, **opts) -> Method:
     def run(item: Item, vecs: np.ndarray, tokens: list[int]) -> list[int]:
         allowed = _allowed(item) if paragraphs else None
-        return segment_vectors(vecs, tokens, SegmentOptions(max_tokens=0, **opts), allowed).starts[1:]
+        options = SegmentOptions(max_tokens=0, model=MODEL, **opts)
+        return segment_vectors(vecs, tokens, options, allowed, cues).starts[1:]
     return run
 
 

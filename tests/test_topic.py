@@ -73,8 +73,9 @@ def test_explain_emits_one_curve_point_per_sentence() -> None:
         points = [p for c in chunks for p in c.meta["curve"]]
         assert [p["start"] for p in points] == [s for s, _ in spans]
         assert points[0]["gain"] is None and all(p["gain"] >= -1e-6 for p in points[1:])
+        assert all(p["score"] == round(p["gain"] + p["cue"], 4) for p in points[1:])
         openers = [c for k, c in enumerate(chunks) if k and c.meta["segment"] != chunks[k - 1].meta["segment"]]
-        assert openers and all(c.meta["curve"][0]["gain"] == c.meta["boundary_score"] for c in openers)
+        assert openers and all(c.meta["curve"][0]["score"] == c.meta["boundary_score"] for c in openers)
         assert all(c.start <= p["start"] < c.end for c in chunks for p in c.meta["curve"])
     plain = topic_chunks(text)
     assert "curve" not in plain[0].meta

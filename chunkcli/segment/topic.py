@@ -2,15 +2,17 @@
 
 Sentences are embedded once each (batched, cached for the run); the cuts are
 the globally best segmentation of the sentence vectors (`topic_dp`), so each
-boundary's score is its *gain*: how much better the two sides fit as
-separate topics than as one, in "sentences' worth" of coherence. `--threshold`
-is the smallest gain worth a cut (default 1.25, more for documents over 60
-sentences). Each topic segment opens
+boundary's score is its *gain* (how much better the two sides fit as
+separate topics than as one, in "sentences' worth" of coherence) plus a
+learned *cue* (`topic_cues`: how much the gap looks like a change of topic
+to a small model trained on EWT documents; 0 for embedding models it was
+not trained on). `--threshold` is the smallest score worth a cut (default
+1.25, more for documents over 60 sentences). Each topic segment opens
 with a hard break so the packer never merges two topics; its units carry
 `{"segment": i, "boundary_score": gain}` (null for the first segment).
 `--max-tokens 0` emits whole segments; `--explain` adds the curve, one point
-per unit: `{"start", "similarity", "gain"}` for the gap before it, where
-similarity compares the 3 sentences on each side.
+per unit: `{"start", "similarity", "gain", "cue", "score"}` for the gap before
+it, where similarity compares the 3 sentences on each side and score = gain + cue.
 """
 
 from __future__ import annotations
@@ -21,9 +23,11 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from ..models import resolve_model
 from ..records import Document
 from ..tokens import TokenCounter
 from .base import SegmentOptions, Unit, register
+from .topic_cues import load_cues
 from .topic_dp import Prefix, dp_boundaries, gap_gains
 from .topic_embed import count_tokens, embed_texts
 from .topic_score import window_similarity
@@ -43,19 +47,28 @@ class TopicResult:
     scores: list[float | None]
     similarity: np.ndarray
     gain: np.ndarray
+    cue: np.ndarray
 
 
 def segment_vectors(
     vecs: np.ndarray, tokens: Sequence[int], opts: SegmentOptions, paragraphs: Sequence[bool] | None = None,
+    cues: bool = True,
 ) -> TopicResult:
-    """Topic segmentation of units given their embeddings and token counts (cuts only where
-    `paragraphs`, one flag per gap, allows)."""
+    """Topic segmentation of units given their embeddings (by `opts.model`) and token counts;
+    cuts only where `paragraphs`, one flag per gap, allows; `cues=False` leaves the learned cues out."""
     prefix = Prefix.of(vecs)
     penalty = default_penalty(len(vecs)) if opts.threshold is None else opts.threshold
-    bounds = dp_boundaries(prefix, tokens, penalty, opts.min_tokens, 1, paragraphs)
+    cue = cue_bonus(vecs, opts.model) if cues else np.zeros(max(len(vecs) - 1, 0))
+    bounds = dp_boundaries(prefix, tokens, penalty, opts.min_tokens, 1, paragraphs, cue)
     gains = gap_gains(prefix, bounds)
-    scores = [None] + [round(float(gains[b - 1]), 4) for b in bounds]
-    return TopicResult([0, *bounds], scores, window_similarity(vecs, WINDOW), gains)
+    scores = [None] + [round(float(gains[b - 1] + cue[b - 1]), 4) for b in bounds]
+    return TopicResult([0, *bounds], scores, window_similarity(vecs, WINDOW), gains, cue)
+
+
+def cue_bonus(vecs: np.ndarray, model: str | None) -> np.ndarray:
+    """The learned per-gap cues when they exist for this embedding model, else zeros."""
+    found = load_cues(resolve_model(model).name)
+    return found.bonus(vecs) if found is not None else np.zeros(max(len(vecs) - 1, 0))
 
 
 def default_penalty(n_units: int) -> float:
@@ -93,9 +106,17 @@ class TopicSegments:
 
 def _points(spans: Sequence[Span], r: TopicResult, lo: int, hi: int) -> list[dict[str, Any]]:
     """Curve points for units lo..hi-1: the gap before each unit (none before the first unit)."""
-    return [{"start": spans[i][0],
-             "similarity": round(float(r.similarity[i - 1]), 4) if i else None,
-             "gain": round(float(r.gain[i - 1]), 4) if i else None} for i in range(lo, hi)]
+    return [{"start": spans[i][0], **(_gap_point(r, i - 1) if i else dict.fromkeys(_POINT_KEYS))}
+            for i in range(lo, hi)]
+
+
+_POINT_KEYS = ("similarity", "gain", "cue", "score")
+
+
+def _gap_point(r: TopicResult, g: int) -> dict[str, float]:
+    gain, cue = float(r.gain[g]), float(r.cue[g])
+    return {"similarity": round(float(r.similarity[g]), 4), "gain": round(gain, 4),
+            "cue": round(cue, 4), "score": round(gain + cue, 4)}
 
 
 def _segment_units(spans: Sequence[Span], r: TopicResult, explain: bool) -> list[Unit]:

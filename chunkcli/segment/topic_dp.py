@@ -46,12 +46,17 @@ class Prefix:
 
 def dp_boundaries(
     prefix: Prefix, tokens: Sequence[int], penalty: float, min_tokens: int = 0, min_units: int = 1,
-    allowed: Sequence[bool] | None = None,
+    allowed: Sequence[bool] | None = None, bonus: np.ndarray | None = None,
 ) -> list[int]:
-    """Units that open a new segment (indices >= 1) in the best segmentation."""
+    """Units that open a new segment (indices >= 1) in the best segmentation.
+
+    `bonus` (one value per gap, like `allowed`) is added to the objective for a cut
+    there, so a cut is kept when its gain plus its bonus reaches `penalty`.
+    """
     n = len(prefix.csum) - 1
     tsum = np.concatenate([[0], np.cumsum(tokens)])
     ok_start = np.ones(n + 1, dtype=bool) if allowed is None else np.array([True, *allowed, True])
+    extra = np.zeros(n + 1) if bonus is None else np.concatenate([[0.0], bonus, [0.0]])
     best, back = np.full(n + 1, -np.inf), np.zeros(n + 1, dtype=np.int64)
     best[0] = 0.0
     for j in range(1, n + 1):
@@ -60,7 +65,7 @@ def dp_boundaries(
         fits |= (i == 0) & (j == n)  # one segment for the whole document is always possible
         i = i[fits & np.isfinite(best[i])]
         if len(i):
-            total = best[i] + prefix.coherence(i, j) - penalty
+            total = best[i] + prefix.coherence(i, j) - penalty + extra[i]
             k = int(np.argmax(total))
             best[j], back[j] = total[k], i[k]
     return _trace(back, n)
