@@ -14,6 +14,7 @@ enclosing scope's signature lines go to meta (and to meta.embed_text with
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import replace
 from pathlib import PurePosixPath
 from typing import Any, Iterator, Sequence
@@ -21,7 +22,7 @@ from typing import Any, Iterator, Sequence
 from ..records import Chunk, Document
 from ..tokens import TokenCounter
 from .base import SegmentOptions, Unit, register
-from .code_languages import GRAMMARS, is_attached, is_definition, language_for, normalise, parser_for
+from .code_languages import GRAMMARS, language_for, normalise, parser_for
 from .code_lines import line_spans, line_units
 from .code_meta import (TreeIndex, defined_symbols, enclosing_definitions, opened_definition, qualified_name,
                         scope, signature)
@@ -97,6 +98,8 @@ class TreeMeta:
         # Unit counts add up exactly over a chunk while no unit edge cuts a piece (see token_cache).
         self.additive = src.additive
         self._index = index
+        # Where definitions may start, in code points (atoms' offsets); stripped whitespace holds none.
+        self._starts = [src.char(b) for b in index.starts]
 
     def unit(self, s: int, e: int, run: list[Atom], brk: bool, cap: int, counter: TokenCounter) -> Unit:
         self._atoms[(s, e)] = run
@@ -113,15 +116,32 @@ class TreeMeta:
         src, lang, module = self.src, self.lang, self.module
         atoms = [a for u in units for a in self._atoms[(u.start, u.end)]]
         head, index = atoms[0].node, self._index
-        symbols = [sym for atom in atoms if not atom.gap for sym in _symbols(lang, module, atom.node, index)]
+        symbols = self._symbols(atoms)
         meta = {
             "language": lang, "lines": [src.line(s), src.line(e - 1)],
-            "kinds": _unique(k for k in map(lambda a: _kind(lang, a), atoms) if k)[:MAX_KINDS],
+            "kinds": _unique(a.kind for a in atoms if a.kind)[:MAX_KINDS],
             "symbols": _unique(symbols),
             "scope_path": qualified_name(lang, module, enclosing_definitions(lang, head, index)),
             "scope": [signature(src, d) for d in scope(lang, src, head, s, index)], "nonws_chars": nonws(src.text[s:e]),
         }
         return with_context(meta, src.text[s:e], self.context)
+
+    def _symbols(self, atoms: list[Atom]) -> list[str]:
+        """Symbols defined in (or opened by) the atoms; most atoms hold no definition start at all.
+
+        One pass over the atoms and the file's sorted candidate starts: no lookup per atom."""
+        lang, module, index = self.lang, self.module, self._index
+        starts = self._starts
+        i, n, out = bisect_left(starts, atoms[0].start), len(starts), []
+        for atom in atoms:
+            while i < n and starts[i] < atom.start:
+                i += 1
+            if i == n:
+                break
+            if starts[i] < atom.end and not atom.gap:
+                out += defined_symbols(lang, module, atom.node, index) or opened_definition(
+                    lang, module, atom.node, index)
+        return out
 
 
 def _ast_units(src: SourceMap, root: Any, tree: TreeMeta, opts: SegmentOptions,
@@ -137,30 +157,14 @@ def _ast_units(src: SourceMap, root: Any, tree: TreeMeta, opts: SegmentOptions,
             yield tree.unit(s, e, run, run_breaks(run), cap, counter)
 
 
-def _symbols(lang: str, module: str, node: Any, index: TreeIndex) -> list[str]:
-    if not index.may_define(node):  # nothing defined inside, and no definition starts where it does
-        return []
-    return defined_symbols(lang, module, node, index) or opened_definition(lang, module, node, index)
-
-
 def run_breaks(run: list[Atom]) -> bool:
     """Start a chunk here if a break marks the run's first atom past its attached comments."""
     for atom in run:
         if atom.brk:
             return True
-        if not is_attached(atom.node):
+        if not atom.attached:
             return False
     return False
-
-
-def _kind(lang: str, atom: Atom) -> str | None:
-    """The atom's node kind; a piece of a split definition's header reports the definition."""
-    node, parent = atom.node, atom.node.parent
-    if atom.gap or parent is None:
-        return None
-    if is_definition(lang, parent) or parent.type == "decorated_definition":
-        return parent.type
-    return node.type if node.is_named else None
 
 
 def fallback_units(doc: Document, opts: SegmentOptions, counter: TokenCounter, lang: str | None,

@@ -10,6 +10,7 @@ The shared packer then merges adjacent runs up to the cap.
 from __future__ import annotations
 
 import re
+from array import array
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from typing import Any, Iterator, Sequence
@@ -17,7 +18,7 @@ from typing import Any, Iterator, Sequence
 import numpy as np
 
 from ..tokens import TokenCounter, piece_index_from_spans
-from .code_languages import is_attached, is_definition
+from .code_languages import ATTACHED, is_definition
 from .pack import strip_span
 
 
@@ -28,8 +29,9 @@ class SourceMap:
         self.text = text
         # surrogatepass: extracted text may hold lone surrogates; they encode to 3 bytes like any BMP char.
         self.data = text.encode("utf-8", "surrogatepass")
-        self._char_at: np.ndarray | None = None
-        if len(self.data) != len(text):
+        self._char_at: array[int] | None = None
+        self.ascii = len(self.data) == len(text)  # then byte offsets are code-point offsets
+        if not self.ascii:
             cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
             widths = 1 + (cps >= 0x80) + (cps >= 0x800) + (cps >= 0x10000)
             byte_at = np.concatenate(([0], np.cumsum(widths)))
@@ -37,13 +39,13 @@ class SourceMap:
             # inside a character (tree-sitter on invalid UTF-8) maps to the next character.
             char_at = np.full(len(self.data) + 1, len(text), dtype=np.int32)
             char_at[byte_at] = np.arange(len(text) + 1, dtype=np.int32)
-            self._char_at = np.minimum.accumulate(char_at[::-1])[::-1]
+            # array, not numpy: indexing it gives a Python int without a numpy scalar in between.
+            self._char_at = array("i", np.minimum.accumulate(char_at[::-1])[::-1].tobytes())
         self._line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
 
     def char(self, byte: int) -> int:
-        if self._char_at is None:
-            return byte
-        return int(self._char_at[byte])
+        at = self._char_at
+        return byte if at is None else at[byte]
 
     def index_tokens(self, counter: TokenCounter) -> None:
         """Tokenize the whole file once; any span's size is then two bisections, not a re-encode.
@@ -59,15 +61,16 @@ class SourceMap:
 
     def tokens(self, start: int, end: int) -> int:
         """Tokens of the pieces (runs no token crosses) lying wholly inside [start, end)."""
-        hi, lo = bisect_right(self._ends, end), bisect_left(self._starts, start)
-        return max(0, self._before[hi] - self._before[lo])
+        n = self._before[bisect_right(self._ends, end)] - self._before[bisect_left(self._starts, start)]
+        return n if n > 0 else 0  # a span inside one piece holds no whole piece
 
     def measure(self, start: int, end: int) -> tuple[int, bool]:
         """tokens(start, end), and whether either edge falls inside a piece (two bisections)."""
         starts, ends = self._starts, self._ends
         lo, hi = bisect_left(starts, start), bisect_right(ends, end)
         cut = (lo > 0 and ends[lo - 1] > start) or (hi < len(starts) and starts[hi] < end)
-        return max(0, self._before[hi] - self._before[lo]), cut
+        n = self._before[hi] - self._before[lo]
+        return (n if n > 0 else 0), cut
 
     def line(self, char: int) -> int:
         """1-based line number of a code-point offset."""
@@ -93,6 +96,10 @@ class Atom:
     # First atom of, or right after, a definition that was split: a chunk must start here so the
     # definition's header opens the chunk holding its first statements.
     brk: bool = False
+    # Read once when the atom is made (tree-sitter properties are calls; glue and meta ask often):
+    # the node kind meta reports, and whether it is a comment or attribute that sticks to what follows.
+    kind: str | None = None
+    attached: bool = False
 
 
 def parse(parser: Any, src: SourceMap) -> Any:
@@ -103,14 +110,14 @@ def flatten(root: Any, src: SourceMap, cap: int, lang: str) -> list[Atom]:
     """Nodes that fit the cap (or cannot be split further), in document order."""
     out: list[Atom] = []
     opening = closing = False
-    stack = [(_children(root, 0, len(src.text), src), False)]
+    stack = [(_children(root, 0, len(src.text), src, lang), False)]
     while stack:  # an explicit stack: deeply nested code must not hit the recursion limit
         atom = next(stack[-1][0], None)
         if atom is None:
             closing = stack.pop()[1] or closing
         elif cap > 0 and atom.tokens > cap and atom.node.child_count and not atom.gap:
             scoped = is_definition(lang, atom.node) or atom.node.type == "decorated_definition"
-            stack.append((_children(atom.node, atom.start, atom.end, src), scoped))
+            stack.append((_children(atom.node, atom.start, atom.end, src, lang), scoped))
             opening = opening or scoped
         else:
             atom.brk = opening or (closing and atom.node.is_named)
@@ -121,21 +128,37 @@ def flatten(root: Any, src: SourceMap, cap: int, lang: str) -> list[Atom]:
     return out
 
 
-def _children(parent: Any, start: int, end: int, src: SourceMap) -> Iterator[Atom]:
-    """The parent's children as sized atoms, plus any non-blank text between them (never lost)."""
-    spans: list[tuple[int, int, Any, bool]] = []
-    pos, text, char = start, src.text, src.char
+def _children(parent: Any, start: int, end: int, src: SourceMap, lang: str) -> Iterator[Atom]:
+    """The parent's children as sized atoms, plus any non-blank text between them (never lost).
+
+    One tight loop: this runs for every child of every node too big for the cap."""
+    text, tokens, char_at = src.text, src.tokens, src._char_at
+    starts, ends, before = src._starts, src._ends, src._before  # src.tokens(), inlined for the hot path
+    ptype = parent.type
+    heading = ptype if ptype == "decorated_definition" or is_definition(lang, parent) else None
+    glued = ptype in ATTACHED or ptype.endswith("comment")
+    atoms: list[Atom] = []
+    pos = start
     for child in parent.children:
-        s, e = char(child.start_byte), char(child.end_byte)
+        s, e = child.start_byte, child.end_byte
+        if char_at is not None:
+            s, e = char_at[s], char_at[e]
         if s > pos and not text[pos:s].isspace():  # most gaps are indentation: skip them whole
-            spans.append((*strip_span(text, pos, s), parent, True))
+            gs, ge = strip_span(text, pos, s)
+            atoms.append(Atom(gs, ge, parent, tokens(gs, ge), True, attached=glued))
         if s < e:
-            spans.append((*strip_span(text, s, e), child, False))
-        pos = max(pos, e)
+            # Some grammars end a node on its newline: strip only then (a call per child is costly).
+            cs, ce = strip_span(text, s, e) if text[s].isspace() or text[e - 1].isspace() else (s, e)
+            n = before[bisect_right(ends, ce)] - before[bisect_left(starts, cs)]
+            kind = child.type
+            atoms.append(Atom(cs, ce, child, n if n > 0 else 0, kind=heading or (kind if child.is_named else None),
+                              attached=kind in ATTACHED or kind.endswith("comment")))
+        if e > pos:
+            pos = e
     if end > pos and not text[pos:end].isspace():
-        spans.append((*strip_span(text, pos, end), parent, True))
-    tokens = src.tokens
-    return iter([Atom(s, e, n, tokens(s, e), gap) for s, e, n, gap in spans if s < e])
+        gs, ge = strip_span(text, pos, end)
+        atoms.append(Atom(gs, ge, parent, tokens(gs, ge), True, attached=glued))
+    return iter([a for a in atoms if a.start < a.end])
 
 
 def glue(atoms: Sequence[Atom], text: str) -> list[list[Atom]]:
@@ -153,7 +176,7 @@ def _stuck(prev: Atom, atom: Atom, text: str) -> bool:
     gap = text[prev.end:atom.start]
     if "\n" not in gap:
         return True
-    if not is_attached(prev.node):
+    if not prev.attached:
         return False
     # Some grammars end a line comment after its newline: count from the comment's last line.
     tail = text[prev.end - 1:atom.start] if text[prev.end - 1] == "\n" else gap
@@ -179,7 +202,7 @@ def split_runs(runs: list[list[Atom]], src: SourceMap, cap: int, lang: str) -> l
 
 
 def _expand_one(run: list[Atom], src: SourceMap, lang: str, cap: int) -> list[list[Atom]]:
-    lead = next((i for i, a in enumerate(run) if not is_attached(a.node)), len(run))
+    lead = next((i for i, a in enumerate(run) if not a.attached), len(run))
     rest = run[lead:]
     if 0 < lead < len(run) and src.tokens(rest[0].start, rest[-1].end) <= cap:
         return [run[:lead], rest]  # a definition that fits beats keeping its comment on top
@@ -191,7 +214,7 @@ def _expand_one(run: list[Atom], src: SourceMap, lang: str, cap: int) -> list[li
         return [[a] for a in run]
     big = max(splittable, key=lambda a: a.tokens)
     i = run.index(big)
-    kids = list(_children(big.node, big.start, big.end, src))
+    kids = list(_children(big.node, big.start, big.end, src, lang))
     if kids:
         kids[0].brk = big.brk
     return glue(run[:i] + kids + run[i + 1:], src.text)
