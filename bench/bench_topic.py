@@ -5,7 +5,8 @@ Dev sets (built from ../shared/data/seg, nothing copied into the repo):
   from different EWT dev documents (seeded), text joined by spaces;
 - ewt-dev: seg/topic/ewt_docs.dev.jsonl (3-8 concatenated EWT documents).
 Methods are scored on the gold sentence units (so the numbers isolate the
-topic scorer), and the full `--by topic` pipeline is scored end to end on
+topic scorer; "no cues" is the DP without `topic_cues`), and the full
+`--by topic` pipeline is scored end to end on
 flat and paragraph-structured text (its own sentence splitting, boundaries
 snapped to the nearest gold sentence end).
 """
@@ -169,7 +170,9 @@ def _table(rows: dict[str, dict[str, float]]) -> str:
 def _methods(items: Sequence[Item]) -> dict[str, Method]:
     k = max(1, round(np.mean([len(it.units) / (len(it.gold) + 1) for it in items])))
     methods = {"no boundaries": m_none, f"fixed every {k}": m_fixed(k),
-               "TextTiling-style (lexical)": m_texttiling, "topic (ours: DP over sentence embeddings)": m_topic()}
+               "TextTiling-style (lexical)": m_texttiling,
+               "DP over sentence embeddings, no cues (previous default)": m_topic(cues=False),
+               "topic (ours: DP + learned boundary cues)": m_topic()}
     if any(it.paragraphs for it in items):
         methods |= {"every paragraph": m_paragraphs, "topic (ours), cuts only at paragraph breaks": m_topic(paragraphs=True)}
     return methods
