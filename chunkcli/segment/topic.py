@@ -9,7 +9,7 @@ to a small model trained on EWT documents; 0 for embedding models it was
 not trained on). `--threshold` is the smallest score worth a cut (default
 1.25, more for documents over 60 sentences). Each topic segment opens
 with a hard break so the packer never merges two topics; its units carry
-`{"segment": i, "boundary_score": gain}` (null for the first segment).
+`{"segment": i, "boundary_score": gain + cue}` (null for the first segment).
 `--max-tokens 0` emits whole segments; `--explain` adds the curve, one point
 per unit: `{"start", "similarity", "gain", "cue", "score"}` for the gap before
 it, where similarity compares the 3 sentences on each side and score = gain + cue.
@@ -80,7 +80,8 @@ def use_paragraphs(gaps: Sequence[bool]) -> bool:
     return 0 < sum(gaps) <= 0.6 * len(gaps)
 
 
-@register("topic", "topic segments: optimal cuts where sentence embeddings change (meta.boundary_score = gain)")
+@register("topic", "topic segments: optimal cuts where sentence embeddings change "
+                   "(meta.boundary_score = gain + learned cue)")
 class TopicSegments:
     name = "topic"
 
