@@ -19,12 +19,15 @@ import re
 from itertools import accumulate
 from typing import Any, Callable, Sequence
 
+import numpy as np
+
 Span = tuple[int, int]
 _PUNCT = "!-/:-@\\[-`{-~"  # every printable ASCII character that is not a letter, digit or space
 # One ASCII punctuation mark, or a run of anything that is neither that nor ASCII whitespace.
 _PIECE = rf"[{_PUNCT}]|[^ \t\n\r{_PUNCT}]+"
 MAX_CACHED = 400_000  # pieces remembered before the memo is dropped (bounded memory on odd input)
 LONG_PIECE = 64  # longer pieces are rare (minified code, base64): encoded, not remembered
+VECTOR_MIN = 256  # shorter texts are indexed by the regex: numpy's fixed cost would dominate
 
 
 def piece_pattern(config: dict[str, Any]) -> re.Pattern[str] | None:
@@ -49,17 +52,45 @@ def _splits_cleanly(token: dict[str, Any]) -> bool:
     return bounded and not any(token.get(k) for k in ("normalized", "lstrip", "rstrip", "single_word"))
 
 
+def _char_classes() -> np.ndarray:
+    """Class of each ASCII code: 0 whitespace (space, tab, newline, return), 1 punctuation, 2 other."""
+    table = np.full(128, 2, dtype=np.int8)
+    table[[ord(c) for c in " \t\n\r"]] = 0
+    table[[i for i in range(128) if re.fullmatch(f"[{_PUNCT}]", chr(i))]] = 1
+    return table
+
+
+_CLASSES = _char_classes()
+
+
+def tile_bounds(cps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Tile starts and each tile's class, as the tiles pattern (without added tokens) would cut.
+
+    Vectorised over the code points: a regex match per tile dominated the cost of indexing source
+    code (about 3 characters per tile)."""
+    cls = np.where(cps < 128, _CLASSES[np.minimum(cps, 127)], 2).astype(np.int8)
+    new = np.empty(len(cls), dtype=bool)
+    new[:1] = True
+    np.not_equal(cls[1:], cls[:-1], out=new[1:])
+    new |= cls == 1  # every punctuation mark is a tile of its own
+    starts = np.flatnonzero(new)
+    return starts, cls[starts]
+
+
 class PieceCache:
     """Per-piece memo of the real tokenizer's spans; counts and spans of any text from it."""
 
     def __init__(self, pattern: re.Pattern[str],
-                 encode_batch: Callable[[list[str]], list[Sequence[Span]]]) -> None:
+                 encode_batch: Callable[[list[str]], list[Sequence[Span]]], specials: Sequence[str] = ()) -> None:
         self._pieces = pattern
+        self._specials = tuple(specials)  # added tokens ([MASK]): text holding one takes the regex path
+        self._words = re.compile(rf"[^ \t\n\r{_PUNCT}]+")
         # The same pieces plus the whitespace between them (zero tokens): their lengths tile the text.
         self._tiles = re.compile(pattern.pattern + r"|[ \t\n\r]+")
         self._encode_batch = encode_batch
         self._spans: dict[str, tuple[Span, ...]] = {}
         self._counts: dict[str, int] = {}
+        self._marks: np.ndarray | None = None
 
     def count(self, text: str) -> int:
         return sum(self._counts_of(self._pieces.findall(text)))
@@ -68,6 +99,31 @@ class PieceCache:
         """Piece starts, piece ends and running token counts (tokens before piece i at [i]).
 
         Whitespace runs are pieces too (of zero tokens), so the pieces tile the text."""
+        if len(text) < VECTOR_MIN or any(sp in text for sp in self._specials):
+            return self._piece_index_regex(text)
+        return self._piece_index_vector(text)
+
+    def _piece_index_vector(self, text: str) -> tuple[list[int], list[int], list[int]]:
+        cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)  # lone surrogates too
+        starts, cls = tile_bounds(cps)
+        counts = np.zeros(len(starts), dtype=np.int64)
+        counts[cls == 2] = self._counts_of(self._words.findall(text))  # same words, same order
+        marks = cls == 1
+        counts[marks] = self._mark_counts()[cps[starts[marks]]]
+        first = starts.tolist()
+        # Tiles are contiguous: each ends where the next starts (the same int objects, no new ones).
+        return first, [*first[1:], len(text)][:len(first)], np.concatenate(([0], np.cumsum(counts))).tolist()
+
+    def _mark_counts(self) -> np.ndarray:
+        """Tokens of each ASCII punctuation mark alone, from the tokenizer (1 for BERT vocabularies)."""
+        if self._marks is None:
+            marks = [chr(i) for i in range(128) if _CLASSES[i] == 1]
+            table = np.zeros(128, dtype=np.int64)
+            table[[ord(m) for m in marks]] = self._counts_of(marks)
+            self._marks = table
+        return self._marks
+
+    def _piece_index_regex(self, text: str) -> tuple[list[int], list[int], list[int]]:
         tiles = self._tiles.findall(text)
         ends = list(accumulate(map(len, tiles)))
         return [0, *ends[:-1]][:len(ends)], ends, list(accumulate(self._counts_of(tiles), initial=0))

@@ -44,8 +44,10 @@ class HFTokenCounter:
         # The packaged file pins truncation/padding at 128; counting must see every token.
         self._tok.no_truncation()
         self._tok.no_padding()
-        pattern = piece_pattern(_layout(self._tok))
-        self._cache = PieceCache(pattern, self._encode_offsets) if pattern else None
+        layout = _layout(self._tok)
+        pattern = piece_pattern(layout)
+        specials = [t["content"] for t in layout["added_tokens"]]
+        self._cache = PieceCache(pattern, self._encode_offsets, specials) if pattern else None
         self._word = _wordpiece_offsets(self._tok) if pattern else None
 
     @property

@@ -84,3 +84,16 @@ def test_plain_ascii_words_skip_the_pipeline_exactly(pair, words: list[str]) -> 
     counter, raw = pair
     got = counter._encode_offsets(words)  # what the memo learns from: no memo in between
     assert [list(s) for s in got] == [list(e.offsets) for e in raw.encode_batch(words, add_special_tokens=False)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(pieces, max_size=80).map("".join))
+def test_vector_piece_index_equals_the_regex_one(pair, text: str) -> None:
+    """The numpy tiler (long texts without added tokens) cuts and counts exactly as the regex does."""
+    counter, raw = pair
+    cache = counter._cache
+    while any(sp in text for sp in cache._specials):  # text with added tokens takes the regex path
+        text = text.replace("]", ")")
+    got = cache._piece_index_vector(text)
+    assert got == cache._piece_index_regex(text)
+    assert got[2][-1] == len(raw.encode(text, add_special_tokens=False).ids)
