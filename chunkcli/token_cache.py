@@ -16,12 +16,14 @@ is still decided by the real tokenizer.
 from __future__ import annotations
 
 import re
+from array import array
 from itertools import accumulate
 from typing import Any, Callable, Sequence
 
 import numpy as np
 
 Span = tuple[int, int]
+PieceIndex = tuple[list[int], list[int], Sequence[int]]  # piece starts, piece ends, tokens before each
 _PUNCT = "!-/:-@\\[-`{-~"  # every printable ASCII character that is not a letter, digit or space
 # One ASCII punctuation mark, or a run of anything that is neither that nor ASCII whitespace.
 _PIECE = rf"[{_PUNCT}]|[^ \t\n\r{_PUNCT}]+"
@@ -95,7 +97,7 @@ class PieceCache:
     def count(self, text: str) -> int:
         return sum(self._counts_of(self._pieces.findall(text)))
 
-    def piece_index(self, text: str) -> tuple[list[int], list[int], list[int]]:
+    def piece_index(self, text: str) -> PieceIndex:
         """Piece starts, piece ends and running token counts (tokens before piece i at [i]).
 
         Whitespace runs are pieces too (of zero tokens), so the pieces tile the text."""
@@ -103,7 +105,7 @@ class PieceCache:
             return self._piece_index_regex(text)
         return self._piece_index_vector(text)
 
-    def _piece_index_vector(self, text: str) -> tuple[list[int], list[int], list[int]]:
+    def _piece_index_vector(self, text: str) -> PieceIndex:
         cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)  # lone surrogates too
         starts, cls = tile_bounds(cps)
         counts = np.zeros(len(starts), dtype=np.int64)
@@ -112,7 +114,10 @@ class PieceCache:
         counts[marks] = self._mark_counts()[cps[starts[marks]]]
         first = starts.tolist()
         # Tiles are contiguous: each ends where the next starts (the same int objects, no new ones).
-        return first, [*first[1:], len(text)][:len(first)], np.concatenate(([0], np.cumsum(counts))).tolist()
+        # Running counts as an array: read twice per span measured, while a list would build an int
+        # object per piece up front.
+        before = array("q", np.concatenate(([0], np.cumsum(counts))).astype(np.int64).tobytes())
+        return first, [*first[1:], len(text)][:len(first)], before
 
     def _mark_counts(self) -> np.ndarray:
         """Tokens of each ASCII punctuation mark alone, from the tokenizer (1 for BERT vocabularies)."""
@@ -123,7 +128,7 @@ class PieceCache:
             self._marks = table
         return self._marks
 
-    def _piece_index_regex(self, text: str) -> tuple[list[int], list[int], list[int]]:
+    def _piece_index_regex(self, text: str) -> PieceIndex:
         tiles = self._tiles.findall(text)
         ends = list(accumulate(map(len, tiles)))
         return [0, *ends[:-1]][:len(ends)], ends, list(accumulate(self._counts_of(tiles), initial=0))

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Callable, Protocol, Sequence
 
 from .errors import ModelError
-from .token_cache import PieceCache, piece_pattern
+from .token_cache import PieceCache, PieceIndex, piece_pattern
 
 Span = tuple[int, int]
 # A piece the normaliser can only lowercase and the pre-tokenizer cannot split: its tokens are
@@ -71,7 +71,7 @@ class HFTokenCounter:
             return self._cache.spans(text)
         return self._tok.encode(text, add_special_tokens=False).offsets
 
-    def piece_index(self, text: str) -> tuple[list[int], list[int], list[int]]:
+    def piece_index(self, text: str) -> PieceIndex:
         """Starts, ends and running token counts of pieces no token crosses (see token_cache)."""
         if self._cache is not None:
             return self._cache.piece_index(text)
@@ -111,7 +111,7 @@ def _wordpiece_offsets(tok: Any) -> Callable[[str], list[Span]] | None:
     return offsets
 
 
-def piece_index_from_spans(spans: Sequence[Span]) -> tuple[list[int], list[int], list[int]]:
+def piece_index_from_spans(spans: Sequence[Span]) -> PieceIndex:
     """The piece index of a counter that only gives token spans: every token is a piece."""
     return [s for s, _ in spans], [e for _, e in spans], list(range(len(spans) + 1))
 
