@@ -37,6 +37,28 @@ def test_shipped_cues_load_only_for_their_embedding_model() -> None:
     assert load_cues("hash-384") is None
 
 
+def test_window_means_cover_three_units_each_side_fewer_at_the_ends() -> None:
+    from chunkcli.segment.topic_cues import _windows
+
+    v = unit_rows(np.random.default_rng(7), 9, 5).astype(np.float64)
+    left, right = _windows(v, 3)
+    for g in range(8):  # gap before unit g+1
+        want_l, want_r = v[max(0, g - 2):g + 1].sum(0), v[g + 1:g + 4].sum(0)
+        assert np.allclose(left[g], want_l / np.linalg.norm(want_l))
+        assert np.allclose(right[g], want_r / np.linalg.norm(want_r))
+
+
+@pytest.mark.parametrize("block", [8192, 7, 1])
+def test_log_odds_equal_the_features_times_the_weights(block: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    from chunkcli.segment import topic_cues
+
+    monkeypatch.setattr(topic_cues, "BLOCK", block)
+    cues = load_cues(MINILM)
+    for n in (2, 3, 50):
+        vecs = unit_rows(np.random.default_rng(n), n)
+        assert np.allclose(cues.log_odds(vecs), gap_features(vecs) @ cues.weights + cues.bias)
+
+
 def test_cue_is_centred_on_the_document() -> None:
     cues = load_cues(MINILM)
     bonus = cues.bonus(unit_rows(np.random.default_rng(1), 30))
