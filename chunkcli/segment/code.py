@@ -121,8 +121,9 @@ class TreeMeta:
             "language": lang, "lines": [src.line(s), src.line(e - 1)],
             "kinds": _unique(a.kind for a in atoms if a.kind)[:MAX_KINDS],
             "symbols": _unique(symbols),
-            "scope_path": qualified_name(lang, module, enclosing_definitions(lang, head, index)),
-            "scope": [signature(src, d) for d in scope(lang, src, head, s, index)], "nonws_chars": nonws(src.text[s:e]),
+            "scope_path": qualified_name(module, enclosing_definitions(lang, head, index), index),
+            "scope": [signature(src, d, index) for d in scope(lang, src, head, s, index)],
+            "nonws_chars": nonws(src.text[s:e]),
         }
         return with_context(meta, src.text[s:e], self.context)
 

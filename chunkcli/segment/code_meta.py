@@ -19,6 +19,8 @@ class TreeIndex:
 
     def __init__(self, lang: str, language: Any, root: Any) -> None:
         self.around: dict[int, tuple[Any, ...]] = {}  # node id -> definitions around and including it
+        self.names: dict[int, str] = {}  # definition node id -> its name (chunks in a class ask again and again)
+        self.headers: dict[int, str] = {}  # definition node id -> its signature lines
         # Start bytes of every node that may be a definition: a subtree holding none is not walked.
         self.starts = _candidate_starts(lang, language, root)
 
@@ -81,15 +83,20 @@ def enclosing_definitions(lang: str, node: Any, index: TreeIndex) -> list[Any]:
     return list(known)
 
 
-def qualified_name(lang: str, module: str, defs: list[Any]) -> str:
-    names = [symbol_name(d) or "?" for d in defs]
+def qualified_name(module: str, defs: list[Any], index: TreeIndex) -> str:
+    names, memo = [], index.names
+    for d in defs:
+        name = memo.get(d.id)
+        if name is None:
+            name = memo[d.id] = symbol_name(d) or "?"
+        names.append(name)
     return ".".join([module, *names])
 
 
 def defined_symbols(lang: str, module: str, node: Any, index: TreeIndex) -> list[str]:
     """Qualified names of the definitions inside `node` (classes and their methods, not locals)."""
     outer = enclosing_definitions(lang, node, index)
-    return [qualified_name(lang, module, outer + path) for path in _definitions(lang, node, [], 0, index)]
+    return [qualified_name(module, outer + path, index) for path in _definitions(lang, node, [], 0, index)]
 
 
 def opened_definition(lang: str, module: str, node: Any, index: TreeIndex) -> list[str]:
@@ -99,7 +106,7 @@ def opened_definition(lang: str, module: str, node: Any, index: TreeIndex) -> li
         parent = parent.parent  # decorated_definition, export_statement, template_declaration…
     if parent is None or parent.start_byte != node.start_byte:
         return []
-    return [qualified_name(lang, module, enclosing_definitions(lang, parent, index) + [parent])]
+    return [qualified_name(module, enclosing_definitions(lang, parent, index) + [parent], index)]
 
 
 def _definitions(lang: str, node: Any, path: list[Any], depth: int, index: TreeIndex) -> Iterator[list[Any]]:
@@ -116,8 +123,16 @@ def _definitions(lang: str, node: Any, path: list[Any], depth: int, index: TreeI
         yield from _definitions(lang, child, path, depth + 1, index)
 
 
-def signature(src: SourceMap, node: Any) -> str:
-    """The definition's header lines: from its first line to the token before its body (at most 4)."""
+def signature(src: SourceMap, node: Any, index: TreeIndex) -> str:
+    """The definition's header lines (memoised per tree): from its first line to the token before its
+    body, at most 4."""
+    header = index.headers.get(node.id)
+    if header is None:
+        header = index.headers[node.id] = _signature(src, node)
+    return header
+
+
+def _signature(src: SourceMap, node: Any) -> str:
     first = src.line(src.char(node.start_byte))
     last = first
     body = node.child_by_field_name("body")
