@@ -139,3 +139,27 @@ def test_encoder_matches_the_numpy_bert_of_the_query_path() -> None:
     want = ref._encode(ids, np.ones(ids.shape, dtype=np.float32))
     got = enc.encode(pieces.ids[None, :], np.array([len(pieces.ids)])).numpy()
     assert np.abs(got - want).max() < 1e-3
+
+
+def test_selection_prefers_corrupted_f1_only_while_clean_text_stays_above_the_bar() -> None:
+    from chunkcli.train.punct_lm import selection_score
+
+    good, broken = {"structured": 95.0, "flat": 91.0, "corrupted": 60.0}, {"structured": 95.0, "flat": 89.0, "corrupted": 70.0}
+    assert selection_score(good, "corrupted") == 60.0
+    assert selection_score(good, "corrupted") > selection_score(broken, "corrupted")
+    assert selection_score(broken, "mean") > selection_score(good, "mean")
+
+
+def test_a_training_pass_keeps_every_corrupted_row_and_a_share_of_the_clean_ones() -> None:
+    import torch
+
+    from chunkcli.train.punct_lm import pass_rows
+    from chunkcli.train.punct_lm_data import Rows
+
+    def rows(n: int, mark: int) -> Rows:
+        return Rows(np.full((n, 4, 2), mark, np.float16), np.full((n, 4), mark), np.zeros((n, 4), np.int8))
+
+    train = {"en.structured.train": rows(10, 1), "en.corrupted.train": rows(6, 2)}
+    picked = pass_rows(train, 0.5, torch.Generator().manual_seed(0))
+    assert sorted(picked.cats[:, 0].tolist()) == [1] * 5 + [2] * 6
+    assert picked.hidden.shape == (11, 4, 2) and picked.labels.shape == (11, 4)
