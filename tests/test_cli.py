@@ -123,3 +123,16 @@ def test_train_segmenter_routes_only_to_its_trainer(tmp_path, monkeypatch, only,
     assert list(seen) == [module]
     want = [a.replace("OUT", str(out)) for a in expected_out]
     assert seen[module] == ["--data", str(tmp_path), "--minutes", "1.0", *want]
+
+
+def test_train_segmenter_only_topic_trains_the_cues_from_the_folder_above_seg(tmp_path, monkeypatch) -> None:
+    import chunkcli.train.topic as topic
+
+    seen: list[list[str]] = []
+    monkeypatch.setattr(topic, "main", lambda argv: seen.append(argv))
+    seg = tmp_path / "seg"
+    (seg / "ud").mkdir(parents=True)
+    result = runner.invoke(app, ["train", "segmenter", "--data", str(seg), "--out", str(tmp_path / "m"),
+                                 "--only", "topic"])
+    assert result.exit_code == 0, result.output
+    assert seen == [["--data", str(tmp_path.resolve()), "--out", str(tmp_path / "m" / "topic")]]

@@ -13,7 +13,7 @@ from chunkcli.segment import SegmentOptions
 from chunkcli.segment.topic import segment_vectors
 from chunkcli.segment.topic_cues import CueModel, gap_features, load_cues, save_cues
 from chunkcli.segment.topic_dp import Prefix, dp_boundaries
-from chunkcli.segment.topic_train import auc, gap_dataset, split_documents
+from chunkcli.train.topic import auc, gap_dataset, split_documents
 
 MINILM = "all-MiniLM-L6-v2"
 

@@ -1,4 +1,4 @@
-"""`chunkcli train segmenter`: retrain the shipped sentence-boundary models from UD data."""
+"""`chunkcli train segmenter`: retrain the shipped boundary models (sentence, punct, topic cues) from UD data."""
 
 from __future__ import annotations
 
@@ -20,15 +20,20 @@ def segmenter(
     data: Annotated[Path, typer.Option("--data", help="The shared seg folder (with ud/*.gold.json).")],
     out: Annotated[Optional[Path], typer.Option("--out", help="Where to write the models (default: the package).")] = None,
     minutes: Annotated[float, typer.Option("--minutes", help="Training time of each punct model (the sentence model: at most 0.4 of it, 3000 steps).")] = 12.0,
-    only: Annotated[Optional[str], typer.Option("--only", help="punct-lm (the English MiniLM head of --by punct), punct (the small model, also --by punct-fast), punct-fast (a convolution-only variant) or sentence (default: punct and sentence).")] = None,
+    only: Annotated[Optional[str], typer.Option("--only", help="punct-lm (the English MiniLM head of --by punct), punct (the small model, also --by punct-fast), punct-fast (a convolution-only variant), sentence, or topic (the learned boundary cues of --by topic) (default: punct and sentence).")] = None,
     debug: Debug = False,
 ) -> int:
-    """Train the punct and sentence boundary models on UD train splits; print dev F1 (JSON) on stdout."""
+    """Train the boundary models on UD train splits; print their scores (JSON) on stdout."""
     from ..errors import UsageError
 
     if not (data / "ud").is_dir():
         raise UsageError(f"{data}: no ud/ folder; point --data at the shared seg data (e.g. ../shared/data/seg)")
     argv = ["--data", str(data), "--minutes", str(minutes)]
+    if only == "topic":  # reads seg/ud under the folder above --data; --out names the file stem
+        from ..train.topic import main as train_topic
+
+        train_topic(["--data", str(data.resolve().parent)] + (["--out", str(out / "topic")] if out else []))
+        return 0
     if only == "punct-lm":  # its --out names the model file stem, not a folder
         from ..train.punct_lm import main as train_lm
 

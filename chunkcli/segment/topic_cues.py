@@ -6,7 +6,7 @@ around it, their element-wise product, and the product of the mean vectors
 of the 3 sentences on each side; so it learns both what openings and
 closings look like (greetings, sign-offs, headings) and which dimensions of
 the embedding matter for a change of subject. It is trained on EWT *train*
-documents concatenated in file order (`topic_train.py`, docs/topic.md) and
+documents concatenated in file order (`chunkcli/train/topic.py`, docs/topic.md) and
 ships as `chunkcli/models/topic.npz|.json`.
 
 The DP adds `CUE_WEIGHT × (log-odds − the document's mean log-odds)` to each

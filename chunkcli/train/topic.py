@@ -8,7 +8,7 @@ a dependency of sentence-transformers; only training needs it). A quarter
 of the documents (seeded) is held out first to report AUC, then the model
 is refitted on all of them. Run:
 
-    python -m chunkcli.segment.topic_train --data ../shared/data
+    python -m chunkcli.train.topic --data ../shared/data
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from .topic_cues import MODEL_FILE, CueModel, gap_features, save_cues
+from ..segment.topic_cues import MODEL_FILE, CueModel, gap_features, save_cues
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 C_REG = 1.0  # inverse L2 strength; 0.1 / 0.3 / 1.0 gave held-out AUC 0.89 / 0.91 / 0.92 (pair features)
@@ -82,7 +82,7 @@ def train(data: Path, embed: Embed, out: Path = MODEL_FILE, model_name: str = DE
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    from .topic_embed import embed_texts
+    from ..segment.topic_embed import embed_texts
 
     ap = argparse.ArgumentParser(description="train the topic boundary cues")
     ap.add_argument("--data", type=Path, required=True, help="the shared data folder (with seg/ud)")
