@@ -104,10 +104,14 @@ def _wordpiece_offsets(tok: Any) -> Callable[[str], list[Span]] | None:
     if type(model).__name__ != "WordPiece" or type(norm).__name__ != "BertNormalizer":
         return None
     tokenize, lower = model.tokenize, bool(norm.lowercase)
+    # WordPiece matches the longest vocabulary entry first: a word that is one is one token.
+    whole = {w for w in tok.get_vocab(with_added_tokens=False) if len(w) <= model.max_input_chars_per_word}
+
     def offsets(word: str) -> list[Span]:
         if word[0] in " \t\n\r":
             return []
-        return [t.offsets for t in tokenize(word.lower() if lower else word)]
+        key = word.lower() if lower else word
+        return [(0, len(word))] if key in whole else [t.offsets for t in tokenize(key)]
     return offsets
 
 
