@@ -163,3 +163,15 @@ def test_a_training_pass_keeps_every_corrupted_row_and_a_share_of_the_clean_ones
     picked = pass_rows(train, 0.5, torch.Generator().manual_seed(0))
     assert sorted(picked.cats[:, 0].tolist()) == [1] * 5 + [2] * 6
     assert picked.hidden.shape == (11, 4, 2) and picked.labels.shape == (11, 4)
+
+
+def test_an_ensemble_averages_the_logits_of_its_heads() -> None:
+    import torch
+
+    from chunkcli.segment.punct_lm_head import HeadConfig, build_head
+
+    net = build_head(HeadConfig(taps=(3,), heads=3, dropout=0.3)).eval()
+    hidden, cats = torch.randn(2, 7, 768), torch.randint(0, 48, (2, 7))
+    with torch.inference_mode():
+        want = torch.stack([head(hidden, cats) for head in net.heads]).mean(0)
+        assert torch.allclose(net(hidden, cats), want, atol=1e-6) and want.shape == (2, 7)
