@@ -256,3 +256,11 @@ def test_counts_stay_exact_when_a_node_edge_cuts_a_word_piece(cap: int, counter)
     chunks = chunk(doc, counter, max_tokens=cap)
     assert len(chunks) > 1
     line_owners(doc, chunks)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab(\t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x00 \x85\u00a0\u2028é")), max_size=40))
+def test_nonws_counts_what_str_split_keeps(text: str) -> None:
+    from chunkcli.segment.code import nonws
+
+    assert nonws(text) == len("".join(text.split()))

@@ -204,7 +204,13 @@ def with_context(meta: dict[str, Any], chunk_text: str, context: bool) -> dict[s
 
 
 def nonws(text: str) -> int:
+    """Characters that are not whitespace (as str.split() sees it)."""
+    if text.isascii():  # no word list to build: count the ASCII whitespace str.split() cuts at
+        return len(text) - sum(map(text.count, _ASCII_SPACE))
     return len("".join(text.split()))
+
+
+_ASCII_SPACE = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
 
 
 def _unique(items: Any) -> list[Any]:

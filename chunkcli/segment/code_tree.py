@@ -164,23 +164,23 @@ def _children(parent: Any, start: int, end: int, src: SourceMap, lang: str) -> I
 def glue(atoms: Sequence[Atom], text: str) -> list[list[Atom]]:
     """Runs of atoms that must not be separated: same line, or a comment above its definition."""
     runs: list[list[Atom]] = []
+    run: list[Atom] = []
     for atom in atoms:
-        if runs and _stuck(runs[-1][-1], atom, text):
-            runs[-1].append(atom)
+        if run and _stuck(run[-1], atom, text):
+            run.append(atom)
         else:
-            runs.append([atom])
+            run = [atom]
+            runs.append(run)
     return runs
 
 
 def _stuck(prev: Atom, atom: Atom, text: str) -> bool:
-    gap = text[prev.end:atom.start]
-    if "\n" not in gap:
+    if text.find("\n", prev.end, atom.start) < 0:  # same line (no copy of the gap)
         return True
     if not prev.attached:
         return False
     # Some grammars end a line comment after its newline: count from the comment's last line.
-    tail = text[prev.end - 1:atom.start] if text[prev.end - 1] == "\n" else gap
-    return tail.count("\n") <= 1
+    return text.count("\n", prev.end - 1 if text[prev.end - 1] == "\n" else prev.end, atom.start) <= 1
 
 
 def split_runs(runs: list[list[Atom]], src: SourceMap, cap: int, lang: str) -> list[list[Atom]]:
