@@ -132,7 +132,7 @@ def _children(parent: Any, start: int, end: int, src: SourceMap, lang: str) -> I
     """The parent's children as sized atoms, plus any non-blank text between them (never lost).
 
     One tight loop: this runs for every child of every node too big for the cap."""
-    text, tokens, char_at = src.text, src.tokens, src._char_at
+    text, char_at = src.text, src._char_at
     starts, ends, before = src._starts, src._ends, src._before  # src.tokens(), inlined for the hot path
     ptype = parent.type
     heading = ptype if ptype == "decorated_definition" or is_definition(lang, parent) else None
@@ -144,8 +144,7 @@ def _children(parent: Any, start: int, end: int, src: SourceMap, lang: str) -> I
         if char_at is not None:
             s, e = char_at[s], char_at[e]
         if s > pos and not text[pos:s].isspace():  # most gaps are indentation: skip them whole
-            gs, ge = strip_span(text, pos, s)
-            atoms.append(Atom(gs, ge, parent, tokens(gs, ge), True, attached=glued))
+            atoms.append(_gap(parent, pos, s, src, glued))
         if s < e:
             # Some grammars end a node on its newline: strip only then (a call per child is costly).
             cs, ce = strip_span(text, s, e) if text[s].isspace() or text[e - 1].isspace() else (s, e)
@@ -156,9 +155,14 @@ def _children(parent: Any, start: int, end: int, src: SourceMap, lang: str) -> I
         if e > pos:
             pos = e
     if end > pos and not text[pos:end].isspace():
-        gs, ge = strip_span(text, pos, end)
-        atoms.append(Atom(gs, ge, parent, tokens(gs, ge), True, attached=glued))
+        atoms.append(_gap(parent, pos, end, src, glued))
     return iter([a for a in atoms if a.start < a.end])
+
+
+def _gap(parent: Any, start: int, end: int, src: SourceMap, glued: bool) -> Atom:
+    """Text of `parent` between its children that no child holds (grammar-hidden tokens)."""
+    s, e = strip_span(src.text, start, end)
+    return Atom(s, e, parent, src.tokens(s, e), True, attached=glued)
 
 
 def glue(atoms: Sequence[Atom], text: str) -> list[list[Atom]]:
