@@ -175,3 +175,57 @@ def test_an_ensemble_averages_the_logits_of_its_heads() -> None:
     with torch.inference_mode():
         want = torch.stack([head(hidden, cats) for head in net.heads]).mean(0)
         assert torch.allclose(net(hidden, cats), want, atol=1e-6) and want.shape == (2, 7)
+
+
+# --- extra training text (chunkcli/train/punct_lm_extra.py) ---------------------------------------
+
+PROSE = ("The parser reads the whole file before it starts. It then walks the tree once and keeps "
+         "every name it meets in a table. When a name is used before it is defined, the parser "
+         "reports it and goes on with the next statement, so one mistake does not hide the others.")
+
+
+def test_corrupt_deletes_punctuation_tokens_as_the_ewt_files_do() -> None:
+    from chunkcli.train.punct_lm_extra import corrupt
+
+    assert corrupt("Hello, World!") == "hello world"
+    assert corrupt("A search-engine and/or (maybe) \"that\".") == "a search engine and or maybe that"
+    # punctuation inside a token survives, symbols are kept
+    assert corrupt("The U.S. grew 3.5 times, e.g. $5 vs 1,000; don't.") == "the u.s. grew 3.5 times e.g. $5 vs 1,000 don't"
+
+
+def test_only_paragraphs_of_prose_are_kept() -> None:
+    from chunkcli.train.punct_lm_extra import paragraphs
+
+    code = "def f(x):\n    return x + 1;\n"
+    table = "| a | b |\n|---|---|\n| 1 | 2 |"
+    licence = PROSE + " THE SOFTWARE IS PROVIDED WITHOUT WARRANTY OF ANY KIND."
+    links = PROSE + " See https://example.org for the details of this."
+    short = "Too short. Really."
+    cut = PROSE.index(" ", 90)
+    wrapped = PROSE[:cut] + "\n" + PROSE[cut + 1:]
+    text = "\n\n".join([code, table, licence, links, short, wrapped, "- " + PROSE, PROSE])
+    assert list(paragraphs(text)) == [PROSE, PROSE]  # the hard-wrapped one, unwrapped, and the last
+
+
+def test_harvest_reads_docs_and_docstrings_once(tmp_path) -> None:
+    from chunkcli.train.punct_lm_extra import harvest
+
+    (tmp_path / "README.md").write_text("# Title\n\n" + PROSE + "\n", encoding="utf-8")
+    (tmp_path / "mod.py").write_text(f'"""{PROSE}"""\n\ndef g():\n    """Short."""\n', encoding="utf-8")
+    (tmp_path / "data.bin").write_bytes(b"\x00\xff" * 50)
+    assert harvest([tmp_path], 10**6) == [PROSE]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=120), max_size=5))
+def test_corrupted_text_ends_are_offsets_of_its_sentences(paras: list[str]) -> None:
+    import unicodedata
+
+    from chunkcli.train.punct_lm_extra import corrupted_text
+
+    text, ends = corrupted_text(paras + [PROSE])
+    assert ends == sorted(set(ends)) and ends[-1] == len(text) and len(ends) >= 3
+    assert all(text[e] == " " for e in ends[:-1])
+    assert text == " ".join(text.split()) and text == text.lower()
+    # no punctuation token is left standing alone
+    assert not any(w and all(unicodedata.category(c).startswith("P") for c in w) for w in text.split())

@@ -29,7 +29,7 @@ from ..segment.punct_lm import MODEL_PATH, gap_probs
 from ..segment.punct_lm_encoder import load_encoder
 from ..segment.punct_lm_features import N_GAPS
 from ..segment.punct_lm_head import HeadConfig, HeadModel, build_head, init_top_from, save_head
-from .punct_lm_data import Rows, cached_rows
+from .punct_lm_data import Rows, cached_rows, extra_rows
 
 LOWER = 4  # punct_lm_features.CASES.index("lower")
 GRID = [i / 100 for i in range(5, 96, 5)]
@@ -226,6 +226,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--heads", type=int, default=4, help="heads trained (seeds --seed, --seed + 1, …) and averaged")
     ap.add_argument("--threads", type=int, default=1,
                     help="torch threads (default 1: on a busy machine a second thread makes the GRU ~15x slower)")
+    ap.add_argument("--extra-text", metavar="DIR|auto",
+                    help="also train on English prose harvested from DIR (auto: site-packages and /usr/share/doc), "
+                         "split by our `sentence` strategy and corrupted like EWT (punct_lm_extra.py)")
+    ap.add_argument("--extra-chars", type=int, default=2_000_000, help="characters of prose --extra-text harvests at most")
     args = ap.parse_args(argv)
     import torch
 
@@ -234,6 +238,9 @@ def main(argv: list[str] | None = None) -> int:
     cfg, ud = HeadConfig(frozen=args.frozen, taps=tuple(args.taps), tuned=args.tuned,
                               dropout=args.dropout, heads=args.heads), args.data / "ud"
     rows = cached_rows(ud, args.cache, load_encoder(cfg.frozen), (cfg.frozen, *cfg.taps), log)
+    if args.extra_text:
+        rows.update(extra_rows(args.extra_text, args.extra_chars, args.cache, load_encoder(cfg.frozen),
+                               (cfg.frozen, *cfg.taps), log))
     train = {k: r for k, r in rows.items() if k.endswith(".train")}
     val = {k: r for k, r in rows.items() if k.endswith(".val")}
     plan = Schedule(args.minutes, args.seed, args.crop, args.clean_share, args.lr_top, select=args.select)

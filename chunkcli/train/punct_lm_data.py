@@ -11,6 +11,8 @@ trainer perturbs on the fly (punct_lm.augment).
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -78,14 +80,38 @@ def cached_rows(ud: Path, cache: Path, enc: Encoder, taps: tuple[int, ...],
         g = load_gold(gold_path(ud, tb, variant))
         for part, (text, ends) in zip(("train", "val"), split_holdout(g.text, g.ends)):
             key = f"{tb}.{variant}.{part}"
-            missing = tuple(t for t in taps if not (cache / f"{key}.L{t}.npy").is_file())
-            if missing or not (cache / f"{key}.rows.npz").is_file():
-                log(f"encoding {key}: {len(text):,} characters, layers {missing}")
-                rows, hidden = featurize(enc, text, ends, missing or taps[:1])
-                np.savez(cache / f"{key}.rows.npz", cats=rows.cats, labels=rows.labels)
-                for t, h in hidden.items():
-                    np.save(cache / f"{key}.L{t}.npy", h)
-            with np.load(cache / f"{key}.rows.npz") as z:
-                hidden = np.concatenate([np.load(cache / f"{key}.L{t}.npy", mmap_mode="r") for t in taps], axis=-1)
-                out[key] = Rows(hidden, z["cats"], z["labels"])
+            out[key] = encoded_rows(cache, key, text, ends, enc, taps, log)
     return out
+
+
+def encoded_rows(cache: Path, key: str, text: str, ends: list[int], enc: Encoder, taps: tuple[int, ...],
+                 log: Callable[[str], None]) -> Rows:
+    """Rows of one labelled text, encoded once per layer and kept in `cache` under `key`."""
+    missing = tuple(t for t in taps if not (cache / f"{key}.L{t}.npy").is_file())
+    if missing or not (cache / f"{key}.rows.npz").is_file():
+        log(f"encoding {key}: {len(text):,} characters, layers {missing}")
+        rows, hidden = featurize(enc, text, ends, missing or taps[:1])
+        np.savez(cache / f"{key}.rows.npz", cats=rows.cats, labels=rows.labels)
+        for t, h in hidden.items():
+            np.save(cache / f"{key}.L{t}.npy", h)
+    with np.load(cache / f"{key}.rows.npz") as z:
+        hidden = np.concatenate([np.load(cache / f"{key}.L{t}.npy", mmap_mode="r") for t in taps], axis=-1)
+        return Rows(hidden, z["cats"], z["labels"])
+
+
+def extra_rows(source: str, chars: int, cache: Path, enc: Encoder, taps: tuple[int, ...],
+               log: Callable[[str], None]) -> dict[str, Rows]:
+    """{"extra-<source>-<chars>.corrupted.train": Rows} of harvested prose with silver labels
+    (punct_lm_extra.py); the corrupted text is kept in `cache` too (harvesting takes minutes).
+    The key holds ".corrupted." so every pass reads all of it, as it reads EWT's corrupted rows."""
+    from .punct_lm_extra import auto_roots, corrupted_text, harvest
+
+    key = f"extra-{re.sub(r'[^A-Za-z0-9]+', '_', source).strip('_')}-{chars}.corrupted.train"
+    path = cache / f"{key}.json"
+    if not path.is_file():
+        log(f"harvesting up to {chars:,} characters of prose from {source}")
+        roots = auto_roots() if source == "auto" else [Path(source)]
+        text, ends = corrupted_text(harvest(roots, chars))
+        path.write_text(json.dumps({"text": text, "ends": ends}), encoding="utf-8")
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return {key: encoded_rows(cache, key, data["text"], data["ends"], enc, taps, log)}
