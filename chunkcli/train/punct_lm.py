@@ -1,9 +1,10 @@
 """Train the accurate English `--by punct` model (frozen MiniLM + a small head) and print dev scores.
 
-    python -m chunkcli.train.punct_lm --data ../shared/data/seg [--minutes 20]
+    python -m chunkcli.train.punct_lm --data ../shared/data/seg [--minutes 32] [--extra-text auto|DIR|none]
 
 The installed all-MiniLM-L6-v2 encodes EWT train (structured and corrupted)
-once (cached in --cache, ~10 min on 2 cores); --heads heads (punct_lm_head.py,
+and, with --extra-text, English prose harvested on this machine with silver
+labels (punct_lm_extra.py), once (cached in --cache, ~12 min); --heads heads (punct_lm_head.py,
 different seeds, dropout) are trained on those vectors, --minutes shared
 between them, with flat and lowercased variants made on the fly; each keeps
 its best epoch on the held-out tenth of train (corrupted F1 first), and the
@@ -209,7 +210,7 @@ def dev_f1(model: HeadModel, ud: Path) -> dict[str, float]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m chunkcli.train.punct_lm", description=__doc__.split("\n\n")[0])
     ap.add_argument("--data", type=Path, required=True, help="the shared seg folder (with ud/)")
-    ap.add_argument("--minutes", type=float, default=20.0, help="training time of all heads together")
+    ap.add_argument("--minutes", type=float, default=32.0, help="training time of all heads together")
     ap.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "chunkcli-punct-lm",
                     help="where the encoder vectors of the training text are kept between runs")
     ap.add_argument("--out", type=Path, default=MODEL_PATH, help="where to write the head (.npz + .json)")
@@ -226,9 +227,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--heads", type=int, default=4, help="heads trained (seeds --seed, --seed + 1, …) and averaged")
     ap.add_argument("--threads", type=int, default=1,
                     help="torch threads (default 1: on a busy machine a second thread makes the GRU ~15x slower)")
-    ap.add_argument("--extra-text", metavar="DIR|auto",
+    ap.add_argument("--extra-text", metavar="DIR|auto|none", default="auto",
                     help="also train on English prose harvested from DIR (auto: site-packages and /usr/share/doc), "
-                         "split by our `sentence` strategy and corrupted like EWT (punct_lm_extra.py)")
+                         "split by our `sentence` strategy and corrupted like EWT (punct_lm_extra.py); none: EWT only")
     ap.add_argument("--extra-chars", type=int, default=2_000_000, help="characters of prose --extra-text harvests at most")
     args = ap.parse_args(argv)
     import torch
@@ -238,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
     cfg, ud = HeadConfig(frozen=args.frozen, taps=tuple(args.taps), tuned=args.tuned,
                               dropout=args.dropout, heads=args.heads), args.data / "ud"
     rows = cached_rows(ud, args.cache, load_encoder(cfg.frozen), (cfg.frozen, *cfg.taps), log)
-    if args.extra_text:
+    if args.extra_text != "none":
         rows.update(extra_rows(args.extra_text, args.extra_chars, args.cache, load_encoder(cfg.frozen),
                                (cfg.frozen, *cfg.taps), log))
     train = {k: r for k, r in rows.items() if k.endswith(".train")}
