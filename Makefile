@@ -39,13 +39,14 @@ bench: install
 man: install
 	$(BIN)/python -m chunkcli.manpage > man/chunkcli.1
 
-# ~70 min on 2 cores (the budgets the shipped models were trained with): the small punct model 20 min,
-# the sentence model <= 8 min (3000 steps), then the English MiniLM punct heads: ~10 min encoding the
-# training text once (cached in $TMPDIR/chunkcli-punct-lm, ~1 GB) and 20 min training (4 heads); then the
+# ~90 min on 2 cores (the budgets the shipped models were trained with): the small punct model 20 min,
+# the sentence model <= 8 min (3000 steps), then the English MiniLM punct heads: ~15 min harvesting English
+# prose from installed documentation and encoding the training text once (cached in
+# $TMPDIR/chunkcli-punct-lm, ~2 GB) and 32 min training (4 heads); then the
 # topic boundary cues (~10 min, nearly all of it embedding the EWT train sentences).
 train-segmenter: install
 	$(BIN)/python -m chunkcli.train.punct --data $(DATA)/seg --minutes 20
-	$(BIN)/python -m chunkcli.train.punct_lm --data $(DATA)/seg --minutes 20
+	$(BIN)/python -m chunkcli.train.punct_lm --data $(DATA)/seg --minutes 32
 	$(BIN)/python -m chunkcli.train.topic --data $(DATA)
 
 clean:
