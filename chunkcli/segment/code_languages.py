@@ -116,8 +116,14 @@ def is_definition(lang: str, node: Any) -> bool:
     return False
 
 
-def is_attached(node: Any) -> bool:
-    return node.type in ATTACHED or node.type.endswith("comment")
+def opens_scope(lang: str, node: Any) -> bool:
+    """A definition, or the decorated wrapper around one (its pieces report and break as it)."""
+    return node.type == "decorated_definition" or is_definition(lang, node)
+
+
+def is_attached(kind: str) -> bool:
+    """Whether a node of this kind (a comment, an attribute) sticks to the node below it."""
+    return kind in ATTACHED or kind.endswith("comment")
 
 
 def symbol_name(node: Any) -> str | None:

@@ -18,7 +18,7 @@ from typing import Any, Iterator, Sequence
 import numpy as np
 
 from ..tokens import TokenCounter, piece_index_from_spans
-from .code_languages import ATTACHED, is_definition
+from .code_languages import is_attached, is_definition, opens_scope
 from .pack import strip_span
 
 
@@ -116,7 +116,7 @@ def flatten(root: Any, src: SourceMap, cap: int, lang: str) -> list[Atom]:
         if atom is None:
             closing = stack.pop()[1] or closing
         elif cap > 0 and atom.tokens > cap and atom.node.child_count and not atom.gap:
-            scoped = is_definition(lang, atom.node) or atom.node.type == "decorated_definition"
+            scoped = opens_scope(lang, atom.node)
             stack.append((_children(atom.node, atom.start, atom.end, src, lang), scoped))
             opening = opening or scoped
         else:
@@ -135,8 +135,8 @@ def _children(parent: Any, start: int, end: int, src: SourceMap, lang: str) -> I
     text, char_at = src.text, src._char_at
     starts, ends, before = src._starts, src._ends, src._before  # src.tokens(), inlined for the hot path
     ptype = parent.type
-    heading = ptype if ptype == "decorated_definition" or is_definition(lang, parent) else None
-    glued = ptype in ATTACHED or ptype.endswith("comment")
+    heading = ptype if opens_scope(lang, parent) else None
+    glued = is_attached(ptype)
     atoms: list[Atom] = []
     pos = start
     for child in parent.children:
@@ -151,7 +151,7 @@ def _children(parent: Any, start: int, end: int, src: SourceMap, lang: str) -> I
             n = before[bisect_right(ends, ce)] - before[bisect_left(starts, cs)]
             kind = child.type
             atoms.append(Atom(cs, ce, child, n if n > 0 else 0, kind=heading or (kind if child.is_named else None),
-                              attached=kind in ATTACHED or kind.endswith("comment")))
+                              attached=is_attached(kind)))
         if e > pos:
             pos = e
     if end > pos and not text[pos:end].isspace():
