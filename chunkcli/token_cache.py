@@ -24,9 +24,12 @@ import numpy as np
 
 Span = tuple[int, int]
 PieceIndex = tuple[list[int], list[int], Sequence[int]]  # piece starts, piece ends, tokens before each
-_PUNCT = "!-/:-@\\[-`{-~"  # every printable ASCII character that is not a letter, digit or space
-# One ASCII punctuation mark, or a run of anything that is neither that nor ASCII whitespace.
-_PIECE = rf"[{_PUNCT}]|[^ \t\n\r{_PUNCT}]+"
+SPACE = " \t\n\r"  # the ASCII whitespace no token crosses
+PUNCT = "!-/:-@\\[-`{-~"  # (a regex class body) every printable ASCII character not a letter, digit or space
+# A run of anything that is neither ASCII whitespace nor ASCII punctuation.
+WORD = rf"[^{SPACE}{PUNCT}]+"
+# One ASCII punctuation mark, or a word.
+_PIECE = rf"[{PUNCT}]|{WORD}"
 MAX_CACHED = 400_000  # pieces remembered before the memo is dropped (bounded memory on odd input)
 LONG_PIECE = 64  # longer pieces are rare (minified code, base64): encoded, not remembered
 VECTOR_MIN = 256  # shorter texts are indexed by the regex: numpy's fixed cost would dominate
@@ -50,15 +53,15 @@ def piece_pattern(config: dict[str, Any]) -> re.Pattern[str] | None:
 def _splits_cleanly(token: dict[str, Any]) -> bool:
     """An added token matched verbatim and bounded by punctuation starts and ends a piece anyway."""
     content = token.get("content") or ""
-    bounded = bool(content) and all(re.fullmatch(f"[{_PUNCT}]", c) for c in (content[0], content[-1]))
+    bounded = bool(content) and all(re.fullmatch(f"[{PUNCT}]", c) for c in (content[0], content[-1]))
     return bounded and not any(token.get(k) for k in ("normalized", "lstrip", "rstrip", "single_word"))
 
 
 def _char_classes() -> np.ndarray:
     """Class of each ASCII code: 0 whitespace (space, tab, newline, return), 1 punctuation, 2 other."""
     table = np.full(128, 2, dtype=np.int8)
-    table[[ord(c) for c in " \t\n\r"]] = 0
-    table[[i for i in range(128) if re.fullmatch(f"[{_PUNCT}]", chr(i))]] = 1
+    table[[ord(c) for c in SPACE]] = 0
+    table[[i for i in range(128) if re.fullmatch(f"[{PUNCT}]", chr(i))]] = 1
     return table
 
 
@@ -86,9 +89,9 @@ class PieceCache:
                  encode_batch: Callable[[list[str]], list[Sequence[Span]]], specials: Sequence[str] = ()) -> None:
         self._pieces = pattern
         self._specials = tuple(specials)  # added tokens ([MASK]): text holding one takes the regex path
-        self._words = re.compile(rf"[^ \t\n\r{_PUNCT}]+")
+        self._words = re.compile(WORD)
         # The same pieces plus the whitespace between them (zero tokens): their lengths tile the text.
-        self._tiles = re.compile(pattern.pattern + r"|[ \t\n\r]+")
+        self._tiles = re.compile(pattern.pattern + rf"|[{SPACE}]+")
         self._encode_batch = encode_batch
         self._spans: dict[str, tuple[Span, ...]] = {}
         self._counts: dict[str, int] = {}

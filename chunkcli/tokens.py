@@ -14,13 +14,13 @@ from pathlib import Path
 from typing import Any, Callable, Protocol, Sequence
 
 from .errors import ModelError
-from .token_cache import PieceCache, PieceIndex, piece_pattern
+from .token_cache import PUNCT, SPACE, PieceCache, PieceIndex, piece_pattern
 
 Span = tuple[int, int]
 # A piece the normaliser can only lowercase and the pre-tokenizer cannot split: its tokens are
 # the WordPiece model's tokens of the lowercased piece, offsets unchanged (same length). An
 # ASCII whitespace run (a tile of piece_index) has none.
-_PLAIN_WORD = re.compile(r"[A-Za-z0-9]+|[!-/:-@\[-`{-~]|[ \t\n\r]+")
+_PLAIN_WORD = re.compile(rf"[A-Za-z0-9]+|[{PUNCT}]|[{SPACE}]+")
 
 
 class TokenCounter(Protocol):
@@ -98,17 +98,15 @@ def _layout(tok: Any) -> dict[str, Any]:
             "model": {"type": type(tok.model).__name__}, "added_tokens": added}
 
 
-def _wordpiece_offsets(tok: Any) -> Callable[[str], list[Span]] | None:
-    """The WordPiece model alone, for pieces matching _PLAIN_WORD (BERT layout only)."""
+def _wordpiece_offsets(tok: Any) -> Callable[[str], list[Span]]:
+    """The WordPiece model alone, for pieces matching _PLAIN_WORD (the BERT layout piece_pattern accepts)."""
     model, norm = tok.model, tok.normalizer
-    if type(model).__name__ != "WordPiece" or type(norm).__name__ != "BertNormalizer":
-        return None
     tokenize, lower = model.tokenize, bool(norm.lowercase)
     # WordPiece matches the longest vocabulary entry first: a word that is one is one token.
     whole = {w for w in tok.get_vocab(with_added_tokens=False) if len(w) <= model.max_input_chars_per_word}
 
     def offsets(word: str) -> list[Span]:
-        if word[0] in " \t\n\r":
+        if word[0] in SPACE:
             return []
         key = word.lower() if lower else word
         return [(0, len(word))] if key in whole else [t.offsets for t in tokenize(key)]
