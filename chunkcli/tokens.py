@@ -14,12 +14,13 @@ from pathlib import Path
 from typing import Any, Callable, Protocol, Sequence
 
 from .errors import ModelError
-from .token_cache import PUNCT, SPACE, PieceCache, PieceIndex, piece_pattern
+from .piece_sums import PieceSums
+from .token_cache import PUNCT, SPACE, PieceCache, piece_pattern
 
 Span = tuple[int, int]
 # A piece the normaliser can only lowercase and the pre-tokenizer cannot split: its tokens are
 # the WordPiece model's tokens of the lowercased piece, offsets unchanged (same length). An
-# ASCII whitespace run (a tile of piece_index) has none.
+# ASCII whitespace run (a tile of piece_sums) has none.
 _PLAIN_WORD = re.compile(rf"[A-Za-z0-9]+|[{PUNCT}]|[{SPACE}]+")
 
 
@@ -71,11 +72,11 @@ class HFTokenCounter:
             return self._cache.spans(text)
         return self._tok.encode(text, add_special_tokens=False).offsets
 
-    def piece_index(self, text: str) -> PieceIndex:
-        """Starts, ends and running token counts of pieces no token crosses (see token_cache)."""
+    def piece_sums(self, text: str) -> PieceSums:
+        """Token counts of any span of `text` from pieces no token crosses (see token_cache)."""
         if self._cache is not None:
-            return self._cache.piece_index(text)
-        return piece_index_from_spans(self.spans(text))
+            return self._cache.piece_sums(text)
+        return PieceSums.of_spans(len(text), self.spans(text))
 
     def _encode_offsets(self, texts: list[str]) -> list[Sequence[Span]]:
         """Spans of each piece; plain ASCII words skip the full pipeline (about 20x cheaper)."""
@@ -111,11 +112,6 @@ def _wordpiece_offsets(tok: Any) -> Callable[[str], list[Span]]:
         key = word.lower() if lower else word
         return [(0, len(word))] if key in whole else [t.offsets for t in tokenize(key)]
     return offsets
-
-
-def piece_index_from_spans(spans: Sequence[Span]) -> PieceIndex:
-    """The piece index of a counter that only gives token spans: every token is a piece."""
-    return [s for s, _ in spans], [e for _, e in spans], list(range(len(spans) + 1))
 
 
 def counter_for_model(model: str | None = None) -> TokenCounter:

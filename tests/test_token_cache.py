@@ -36,10 +36,11 @@ def test_counts_and_spans_match_the_tokenizer(pair: tuple[HFTokenCounter, Tokeni
     want = raw.encode(text, add_special_tokens=False)
     assert counter.count(text) == len(want.ids)
     assert list(counter.spans(text)) == list(want.offsets)
-    starts, ends, before = counter.piece_index(text)
-    assert before[-1] == len(want.ids) and len(starts) == len(ends) == len(before) - 1
-    assert list(zip(starts, ends)) == [(s, e) for s, e in zip([0, *ends[:-1]], ends)] and ends[-1:] in ([], [len(text)])
-    assert all(before[i] <= before[i + 1] for i in range(len(starts)))  # counts never negative
+    starts, counts = counter._cache.tiles(text)
+    assert sum(counts) == len(want.ids) and all(n >= 0 for n in counts)
+    assert list(starts[:1]) in ([], [0]) and all(a < b for a, b in zip(starts, [*starts[1:], len(text)]))
+    sums = counter.piece_sums(text)
+    assert sums.tokens(0, len(text)) == len(want.ids)
 
 
 def test_memo_is_used_for_bert_tokenizers_only(pair, tmp_path) -> None:
@@ -88,13 +89,13 @@ def test_plain_ascii_words_skip_the_pipeline_exactly(pair, words: list[str]) -> 
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(pieces, max_size=80).map("".join))
-def test_vector_piece_index_equals_the_regex_one(pair, text: str) -> None:
+def test_vector_tiles_equal_the_regex_ones(pair, text: str) -> None:
     """The numpy tiler (long texts without added tokens) cuts and counts exactly as the regex does."""
     counter, raw = pair
     cache = counter._cache
     while any(sp in text for sp in cache._specials):  # text with added tokens takes the regex path
         text = text.replace("]", ")")
-    starts, ends, before = cache._piece_index_vector(text)
-    assert (starts, ends, list(before)) == cache._piece_index_regex(text)
-    got = (starts, ends, before)
-    assert got[2][-1] == len(raw.encode(text, add_special_tokens=False).ids)
+    starts, counts = cache._tiles_vector(text)
+    want_starts, want_counts = cache._tiles_regex(text)
+    assert starts.tolist() == want_starts.tolist() and counts.tolist() == want_counts.tolist()
+    assert sum(counts) == len(raw.encode(text, add_special_tokens=False).ids)

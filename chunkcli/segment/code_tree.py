@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import re
 from array import array
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
 from dataclasses import dataclass
 from typing import Any, Iterator, Sequence
 
 import numpy as np
 
-from ..tokens import TokenCounter, piece_index_from_spans
+from ..piece_sums import PieceSums
+from ..tokens import TokenCounter
 from .code_languages import is_attached, is_definition, opens_scope
 from .pack import strip_span
 
@@ -48,29 +49,24 @@ class SourceMap:
         return byte if at is None else at[byte]
 
     def index_tokens(self, counter: TokenCounter) -> None:
-        """Tokenize the whole file once; any span's size is then two bisections, not a re-encode.
+        """Tokenize the whole file once; any span's size is then two array reads, not a re-encode.
 
         Spans are cut at syntax-node edges, which are nearly always piece edges, where counts add
         up exactly; measure() reports the rare edge inside a piece (`1if`) so it can be recounted.
         """
-        index = getattr(counter, "piece_index", None)
-        self._starts, self._ends, self._before = (index(self.text) if index is not None
-                                                  else piece_index_from_spans(counter.spans(self.text)))
+        index = getattr(counter, "piece_sums", None)
+        self.sums = index(self.text) if index is not None else PieceSums.of_spans(len(self.text),
+                                                                                  counter.spans(self.text))
         # Counts of pieces add up to the count of any text made of them only for piece counters.
         self.additive = bool(getattr(counter, "additive", False))
 
     def tokens(self, start: int, end: int) -> int:
         """Tokens of the pieces (runs no token crosses) lying wholly inside [start, end)."""
-        n = self._before[bisect_right(self._ends, end)] - self._before[bisect_left(self._starts, start)]
-        return n if n > 0 else 0  # a span inside one piece holds no whole piece
+        return self.sums.tokens(start, end)
 
     def measure(self, start: int, end: int) -> tuple[int, bool]:
-        """tokens(start, end), and whether either edge falls inside a piece (two bisections)."""
-        starts, ends = self._starts, self._ends
-        lo, hi = bisect_left(starts, start), bisect_right(ends, end)
-        cut = (lo > 0 and ends[lo - 1] > start) or (hi < len(starts) and starts[hi] < end)
-        n = self._before[hi] - self._before[lo]
-        return (n if n > 0 else 0), cut
+        """tokens(start, end), and whether either edge falls inside a piece."""
+        return self.sums.tokens(start, end), self.sums.cuts(start, end)
 
     def line(self, char: int) -> int:
         """1-based line number of a code-point offset."""
@@ -133,7 +129,7 @@ def _children(parent: Any, start: int, end: int, src: SourceMap, lang: str) -> I
 
     One tight loop: this runs for every child of every node too big for the cap."""
     text, char_at = src.text, src._char_at
-    starts, ends, before = src._starts, src._ends, src._before  # src.tokens(), inlined for the hot path
+    closed, opened = src.sums.closed, src.sums.opened  # src.tokens(), inlined for the hot path
     ptype = parent.type
     heading = ptype if opens_scope(lang, parent) else None
     glued = is_attached(ptype)
@@ -148,7 +144,7 @@ def _children(parent: Any, start: int, end: int, src: SourceMap, lang: str) -> I
         if s < e:
             # Some grammars end a node on its newline: strip only then (a call per child is costly).
             cs, ce = strip_span(text, s, e) if text[s].isspace() or text[e - 1].isspace() else (s, e)
-            n = before[bisect_right(ends, ce)] - before[bisect_left(starts, cs)]
+            n = closed[ce] - opened[cs]
             kind = child.type
             atoms.append(Atom(cs, ce, child, n if n > 0 else 0, kind=heading or (kind if child.is_named else None),
                               attached=is_attached(kind)))
