@@ -86,3 +86,19 @@ def test_numpy_path_matches_torch_for_a_dilated_convolution(tmp_path: Path) -> N
     got = back.run(*ids)
     assert got.shape == (4, 7) and back._net is None  # numpy only: the torch net was never built
     assert np.allclose(got, model.run(*ids), atol=1e-2)  # float16 weights
+
+
+def test_an_ensemble_round_trips_and_averages_its_members(tmp_path: Path) -> None:
+    cfg = NetConfig(k=2, word_dim=8, suffix_dim=4, shape_dim=4, hidden=16, wide=0)
+    vocab, sufs = ["<pad>", "<unk>", *"abcdefghij"], ["<pad>", "<unk>", "x"]
+    nets = []
+    for seed in (0, 1, 2):
+        torch.manual_seed(seed)
+        nets.append(build_net(cfg, len(vocab), len(sufs)).eval())
+    save_model(tmp_path / "e", cfg, vocab, sufs, nets[0], 0.5, {}, members=tuple(nets[1:]))
+    back = load_model_from(tmp_path / "e")
+    assert len(back.members) == 2
+    ids = [np.array([[2, 3, 4, 5, 6]]), np.array([[1] * 5]), np.array([[5] * 5])]
+    singles = [GapModel(cfg, vocab, sufs, net, 0.5).run(*ids) for net in nets]
+    assert np.allclose(back.run(*ids), np.mean(singles, axis=0), atol=1e-2)  # float16 weights
+    assert not np.allclose(singles[0], singles[1], atol=1e-3)  # the members differ: the mean is a real average

@@ -7,7 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chunkcli.segment.punct_model import PAD, load_model
+from chunkcli.segment.punct_features import N_SHAPES
+from chunkcli.segment.punct_model import PAD, SURE, build_net, load_model
 from chunkcli.segment.sentence_gaps import (ASK, BLANK_LINE, NEWLINE, NO, SENTENCE_END, candidate_gaps,
                                             decide)
 from chunkcli.segment.sentence_local import LocalFeatures
@@ -52,6 +53,8 @@ def _decision(text: str, marker: str = "|") -> float:
     ('"Stop!"| he said.', NO),
     ("He works for the U.S.| Army now.", ASK),
     ("The meeting is at 5 PM| I will be late", ASK),
+    ("Pictures: http://a.example/1.html| http://a.example/2.html", SENTENCE_END),
+    ("Pictures: www.example.com/a| https://example.org/b ok", SENTENCE_END),
 ])
 def test_rules(text: str, expected: float) -> None:
     assert _decision(text) == expected
@@ -76,14 +79,28 @@ def test_local_features_equal_whole_text_features(text: str) -> None:
 
 
 def test_numpy_forward_equals_torch() -> None:
+    """The shipped model (an ensemble: the mean of its members' probabilities where the first
+    network is unsure) in numpy = in torch."""
     torch = pytest.importorskip("torch")
     model = load_model("sentence")
     rng = np.random.default_rng(0)
     width = 2 * model.cfg.reach + 5
-    ids = [rng.integers(0, n, (7, width)) for n in (len(model.vocab), len(model.suffixes), 29)]
-    with torch.inference_mode():
-        want = torch.sigmoid(model.net(*(torch.from_numpy(a) for a in ids))).numpy()
-    assert np.allclose(model.run(*ids), want, atol=1e-5)
+    ids = [rng.integers(0, n, (7, width)) for n in (len(model.vocab), len(model.suffixes), N_SHAPES * model.cfg.layouts)]
+    want = []
+    for state in (model.state, *model.members):
+        net = build_net(model.cfg, len(model.vocab), len(model.suffixes))
+        net.load_state_dict({k: torch.from_numpy(v) for k, v in state.items()})
+        with torch.inference_mode():
+            want.append(torch.sigmoid(net.eval()(*(torch.from_numpy(a) for a in ids))).numpy())
+    # the other members only answer the rows where the first network is unsure of some gap
+    sure = ((want[0] <= SURE) | (want[0] >= 1 - SURE)).all(axis=1, keepdims=True)
+    assert np.allclose(model.run(*ids), np.where(sure, want[0], np.mean(want, axis=0)), atol=1e-5)
+
+
+def test_url_rule_needs_a_url_before_and_after() -> None:
+    text = "Pictures: http://a.example/1.html and more"
+    assert text.index(" and") not in dict(candidate_gaps(text))  # a URL before a lowercase word: no candidate
+    assert _decision("See the page| www.example.com for more") == ASK  # a word before a URL: the model decides
 
 
 @pytest.mark.parametrize("text", ["a" * 400 + " Zed went home.", "Go " + "b" * 400 + ". Then stop.", "x" * 100 + "\nY"])

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import random
+from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chunkcli.segment.sentence_gaps import ASK, candidate_gaps, decide
 from chunkcli.segment.sentence_units import _stripped_end
-from chunkcli.train.data import Labelled, _drop_newlines, asked_gaps, encode
+from chunkcli.boundaries import gold_path, load_gold
+from chunkcli.train.data import Labelled, _drop_newlines, asked_gaps, encode, held_out, split_docs
 
 TEXT = ("We met Dr. Lindqvist at 5 PM Bob said hi. It rained.\nAnother line: Then more\n\n"
         "The U.S. Army came. Prices rose 3.5 % in May Nobody cared")
@@ -44,3 +47,30 @@ def test_dropping_newlines_keeps_length_and_blank_lines(text: str, seed: int) ->
 @given(text=st.text(alphabet=st.sampled_from(list("ab \n\t\r\u3000é😀")), max_size=9000))
 def test_stripped_end_equals_rstrip(text: str) -> None:
     assert _stripped_end(text) == len(text.rstrip())
+
+
+def _write_gold(ud: Path, name: str, variant: str, sentences: list[str], seps: list[str]) -> None:
+    text, ends = "", []
+    for sep, sent in zip(seps, sentences):
+        text += sep + sent
+        ends.append(len(text))
+    stem = name if variant == "structured" else f"{name}.{variant}"
+    (ud / f"{stem}.txt").write_text(text, encoding="utf-8")
+    meta = {"text_file": f"{stem}.txt", "sentence_ends": ends, "lang": "en", "variant": variant}
+    (ud / f"{stem}.gold.json").write_text(json.dumps(meta), encoding="utf-8")
+
+
+def test_held_out_documents_are_every_nth_document_in_every_layout(tmp_path: Path) -> None:
+    sents = [f"Doc {d} says {i}." for d in range(6) for i in range(2)]
+    struct_seps = ["" if k == 0 else ("\n\n" if k % 2 == 0 else "\n") for k in range(len(sents))]
+    _write_gold(tmp_path, "en_ewt.train", "structured", sents, struct_seps)
+    _write_gold(tmp_path, "en_ewt.train", "flat", sents, [""] + [" "] * (len(sents) - 1))
+    for variant in ("structured", "flat"):
+        g = load_gold(gold_path(tmp_path, "en_ewt.train", variant))
+        kept, held = split_docs(tmp_path, Labelled(variant, g.text, g.ends), 0.5)
+        for part in (kept, held):  # each part's offsets end its own sentences
+            assert all(part.text[:e].rstrip().endswith(".") for e in part.ends)
+        assert [held.text[a:b].strip() for a, b in zip([0] + held.ends, held.ends)] == \
+            [s for s in sents if int(s.split()[1]) % 2 == 1]
+        assert len(kept.ends) + len(held.ends) == len(sents)
+    assert [t.name for t in held_out(tmp_path, 0.5)] == ["en_ewt.train.structured.held_out", "en_ewt.train.flat.held_out"]

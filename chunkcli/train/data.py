@@ -17,10 +17,12 @@ import numpy as np
 
 from ..boundaries import gold_path, load_gold, normalise
 from ..segment.punct_features import PAD, TOKEN_RE, tokenize
+from ..segment.sentence_local import flat_around
 
 TRAIN_SETS = ("en_ewt.train", "de_pud.train", "fr_pud.train", "es_pud.train", "zh_pud.train")
 DEV_SETS = ("en_ewt.dev", "de_gsd.dev", "fr_gsd.dev", "es_gsd.dev", "zh_gsdsimp.dev")
 VARIANTS = ("structured", "flat", "corrupted")
+HELD_OUT_SET = "en_ewt.train"  # thresholds are tuned on its last tenth when training holds it out
 
 
 @dataclass
@@ -30,12 +32,13 @@ class Labelled:
     ends: list[int]
 
 
-def training_texts(ud: Path, seed: int = 13) -> list[Labelled]:
+def training_texts(ud: Path, seed: int = 13, holdout: float = 0.0) -> list[Labelled]:
+    """Every train split in every layout; `holdout` > 0 keeps the last share of EWT train out (see held_out)."""
     rng = random.Random(seed)
     out: list[Labelled] = []
     for tb in TRAIN_SETS:
         for variant in VARIANTS:
-            g = load_gold(gold_path(ud, tb, variant))
+            g = _train_part(ud, tb, variant, holdout)
             out.append(Labelled(f"{tb}.{variant}", g.text, g.ends))
             if variant == "corrupted":  # twice: the hardest case gets more weight
                 out.append(Labelled(f"{tb}.{variant}.again", g.text, g.ends))
@@ -43,18 +46,65 @@ def training_texts(ud: Path, seed: int = 13) -> list[Labelled]:
                 lower = g.text.lower()
                 if len(lower) == len(g.text):  # str.lower() can change length (İ): then skip
                     out.append(Labelled(f"{tb}.{variant}.lower", lower, g.ends))
-        g = load_gold(gold_path(ud, tb, "structured"))
+        g = _train_part(ud, tb, "structured", holdout)
         out.append(Labelled(f"{tb}.wrapped", _wrap(g.text, rng), g.ends))
     return [t for t in out if t.text]
 
 
-def sentence_texts(ud: Path, seed: int = 13) -> list[Labelled]:
+def _train_part(ud: Path, tb: str, variant: str, holdout: float) -> Labelled:
+    """A train split, without its held-out documents when it is EWT (the only English train set)."""
+    g = load_gold(gold_path(ud, tb, variant))
+    whole = Labelled(f"{tb}.{variant}", g.text, g.ends)
+    return split_docs(ud, whole, holdout)[0] if holdout and tb == HELD_OUT_SET else whole
+
+
+def split_docs(ud: Path, t: Labelled, share: float) -> tuple[Labelled, Labelled]:
+    """(kept, held out): every round(1/share)-th document of EWT train is held out, so the held-out
+    part has every genre (the file runs genre by genre). The variants of a split have the same
+    sentences, and the documents are read from the structured layout (blank lines)."""
+    held = _held_sentences(ud, round(1 / share))
+    return _select(t, [not h for h in held], t.name), _select(t, held, f"{t.name}.held_out")
+
+
+def _held_sentences(ud: Path, every: int) -> list[bool]:
+    """Per sentence of EWT train: does it belong to a held-out document?"""
+    g = load_gold(gold_path(ud, HELD_OUT_SET, "structured"))
+    doc, out = 0, []
+    for i, end in enumerate(g.ends):
+        piece = g.text[g.ends[i - 1] if i else 0:end]
+        doc += "\n\n" in piece[:len(piece) - len(piece.lstrip())]  # the blank line before a new document
+        out.append(doc % every == every - 1)
+    return out
+
+
+def _select(t: Labelled, keep: list[bool], name: str) -> Labelled:
+    """The sentences marked in `keep`, each with the whitespace before it, joined; ends recomputed."""
+    parts, ends, at = [], [], 0
+    for i, end in enumerate(t.ends):
+        if keep[i]:
+            piece = t.text[t.ends[i - 1] if i else 0:end]
+            parts.append(piece)
+            at += len(piece)
+            ends.append(at)
+    return Labelled(name, "".join(parts), ends)
+
+
+def held_out(ud: Path, share: float, variants: tuple[str, ...] = ("structured", "flat")) -> list[Labelled]:
+    """The held-out documents of EWT train in each variant: for tuning thresholds without dev."""
+    out = []
+    for variant in variants:
+        g = load_gold(gold_path(ud, HELD_OUT_SET, variant))
+        out.append(split_docs(ud, Labelled(f"{HELD_OUT_SET}.{variant}", g.text, g.ends), share)[1])
+    return out
+
+
+def sentence_texts(ud: Path, seed: int = 13, holdout: float = 0.0) -> list[Labelled]:
     """`training_texts` plus more layouts of the EWT train text for the `sentence` model, which sees
     only the gaps its rules leave open: more varied contexts for those few questions generalise
     better (without the lowercased copies dev F1 drops ~0.7). Each keeps the text length."""
     rng = random.Random(seed + 1)
-    out = training_texts(ud, seed)
-    g = load_gold(gold_path(ud, "en_ewt.train", "structured"))
+    out = training_texts(ud, seed, holdout)
+    g = _train_part(ud, HELD_OUT_SET, "structured", holdout)
     out.append(Labelled("en_ewt.train.some_newlines", _drop_newlines(g.text, rng, 0.5), g.ends))
     out.append(Labelled("en_ewt.train.wrapped2", _wrap(_drop_newlines(g.text, rng, 0.3), rng), g.ends))
     return out
@@ -100,6 +150,7 @@ class Encoded:
     shapes: np.ndarray
     labels: np.ndarray
     candidates: np.ndarray
+    flat: np.ndarray  # bool: no line break near the token (sentence_local.flat_around)
 
 
 def encode(texts: list[Labelled], vocab: list[str], suffixes: list[str], reach: int,
@@ -114,9 +165,10 @@ def encode(texts: list[Labelled], vocab: list[str], suffixes: list[str], reach: 
         gold = normalise(t.text, t.ends) | {len(t.text.rstrip())}
         labels = np.isin(toks.ends, np.fromiter(gold, dtype=np.int64)).astype(np.int64)
         candidates = np.isin(toks.ends, asked_gaps(t.text)) if asked_only else toks.candidates
-        parts.append((toks.words, toks.suffixes, toks.shapes, labels, candidates))
+        flat = flat_around(t.text, toks.ends)
+        parts.append((toks.words, toks.suffixes, toks.shapes, labels, candidates, flat))
         pad = np.full(reach, PAD, dtype=np.int64)
-        parts.append((pad, pad, pad, pad - 1, np.zeros(reach, dtype=bool)))
+        parts.append((pad, pad, pad, pad - 1, np.zeros(reach, dtype=bool), np.zeros(reach, dtype=bool)))
     cols = [np.concatenate(c) for c in zip(*parts)]
     return Encoded(*cols)
 

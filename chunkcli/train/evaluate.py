@@ -8,7 +8,7 @@ from typing import Callable, Iterable, Iterator
 from ..boundaries import Score, gold_path, load_gold, score
 from ..segment.punct_features import is_bare
 from ..segment.punct_model import GapModel
-from .data import DEV_SETS, VARIANTS
+from .data import DEV_SETS, VARIANTS, Labelled
 
 Probs = list[tuple[int, float]]
 ProbsFn = Callable[[GapModel, str], Iterator[tuple[int, float]]]  # a strategy's gap probabilities
@@ -22,6 +22,16 @@ def dev_probs(model: GapModel, ud: Path, probs_fn: ProbsFn,
         for variant in VARIANTS:
             g = load_gold(gold_path(ud, tb, variant))
             out[(tb, variant)] = (g.text, g.ends, list(probs_fn(model, g.text)))
+    return out
+
+
+def labelled_probs(model: GapModel, texts: Iterable[Labelled], probs_fn: ProbsFn) -> dict[tuple[str, str], tuple[str, list[int], Probs]]:
+    """The same for other labelled texts named "<set>.<variant>.<tag>" (e.g. held-out train):
+    {("en_ewt.train.held_out", "flat"): (text, gold, probs)}."""
+    out = {}
+    for t in texts:
+        variant = next(v for v in VARIANTS if f".{v}." in f"{t.name}.")
+        out[(t.name.replace(f".{variant}", ""), variant)] = (t.text, t.ends, list(probs_fn(model, t.text)))
     return out
 
 
