@@ -85,7 +85,7 @@ def test_numpy_forward_equals_torch() -> None:
     model = load_model("sentence")
     rng = np.random.default_rng(0)
     width = 2 * model.cfg.reach + 5
-    ids = [rng.integers(0, n, (7, width)) for n in (len(model.vocab), len(model.suffixes), N_SHAPES * model.cfg.layouts)]
+    ids = [rng.integers(0, n, (7, width)) for n in (len(model.vocab), len(model.suffixes), N_SHAPES)]
     want = []
     for state in (model.state, *model.members):
         net = build_net(model.cfg, len(model.vocab), len(model.suffixes))

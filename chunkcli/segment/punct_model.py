@@ -42,7 +42,6 @@ class NetConfig:
     wide_k: int = 5
     wide_dilation: int = 2
     rnn: int = 0          # hidden size of a bidirectional GRU on top; 0 = convolutions only
-    layouts: int = 1      # 2: shape ids carry whether the text around the gap has line breaks (see layout_ids)
 
     @property
     def reach(self) -> int:
@@ -60,7 +59,7 @@ def build_net(cfg: NetConfig, n_words: int, n_suffixes: int) -> Any:
             super().__init__()
             self.words = nn.Embedding(n_words, cfg.word_dim, padding_idx=PAD)
             self.suffixes = nn.Embedding(n_suffixes, cfg.suffix_dim, padding_idx=PAD)
-            self.shapes = nn.Embedding(N_SHAPES * cfg.layouts, cfg.shape_dim, padding_idx=PAD)
+            self.shapes = nn.Embedding(N_SHAPES, cfg.shape_dim, padding_idx=PAD)
             dim = cfg.word_dim + cfg.suffix_dim + cfg.shape_dim
             layers: list[nn.Module] = [nn.Conv1d(dim, cfg.hidden, 2 * cfg.k + 1), nn.ReLU()]
             out = cfg.hidden

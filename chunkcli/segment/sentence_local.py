@@ -11,30 +11,12 @@ from __future__ import annotations
 import re
 import numpy as np
 
-from .punct_features import N_GAPS, N_SHAPES, PAD, TOKEN_RE, UNK, shape_of
+from .punct_features import N_GAPS, PAD, TOKEN_RE, UNK, shape_of
 from .punct_model import GapModel
 
 _TOKEN_SPACE_RE = re.compile(rf"({TOKEN_RE.pattern})(\s*)")  # a token and the whitespace after it
 CHARS_PER_TOKEN = 8  # slice width per token of reach; longer tokens just mean less context
 PAD_SLOT = (PAD, PAD, PAD)
-# A gap with no line break within this many characters on either side reads as flat text (one
-# long line: PDF extraction, a flattened page), where names, headers and signatures run into the
-# next sentence without a newline; with line breaks nearby, the writer put newlines where they meant them.
-LAYOUT_REACH = 500
-
-
-def flat_around(text: str, ends: np.ndarray) -> np.ndarray:
-    """Per end offset: True when no newline lies within LAYOUT_REACH characters of it (numpy)."""
-    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    newlines = np.concatenate([[0], np.cumsum(codes == 10)])
-    lo, hi = np.clip(ends - LAYOUT_REACH, 0, len(text)), np.clip(ends + LAYOUT_REACH, 0, len(text))
-    return newlines[hi] == newlines[lo]
-
-
-def layout_ids(shapes: np.ndarray, flat: np.ndarray) -> np.ndarray:
-    """Shape ids (..., T) moved to the flat-text half of the shape table where `flat` (...,) holds."""
-    return np.where(shapes != PAD, shapes + N_SHAPES * flat[..., None].astype(shapes.dtype), PAD)
-
 
 class LocalFeatures:
     """Feature ids of token forms and whitespace runs, cached per model (both repeat; bounded)."""
@@ -96,14 +78,4 @@ def score_gaps(model: GapModel, text: str, gaps: list[tuple[int, int]]) -> np.nd
         return np.zeros(0, dtype=np.float32)
     feats = model.__dict__.setdefault("local_features", LocalFeatures(model))  # its cache lives with the model
     ids = feats.windows(text, gaps)
-    shapes = ids[:, 2]
-    if model.cfg.layouts > 1:
-        shapes = layout_ids(shapes, _flat_gaps(text, gaps))
-    return model.run(ids[:, 0], ids[:, 1], shapes)[:, 0]
-
-
-def _flat_gaps(text: str, gaps: list[tuple[int, int]]) -> np.ndarray:
-    """flat_around for a few gaps: a bounded search each, not a pass over the whole text."""
-    r, n = LAYOUT_REACH, len(text)
-    return np.fromiter((text.find("\n", max(0, end - r), min(n, end + r)) < 0 for end, _ in gaps),
-                       dtype=bool, count=len(gaps))
+    return model.run(ids[:, 0], ids[:, 1], ids[:, 2])[:, 0]

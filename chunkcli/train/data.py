@@ -17,7 +17,6 @@ import numpy as np
 
 from ..boundaries import gold_path, load_gold, normalise
 from ..segment.punct_features import PAD, TOKEN_RE, tokenize
-from ..segment.sentence_local import flat_around
 
 TRAIN_SETS = ("en_ewt.train", "de_pud.train", "fr_pud.train", "es_pud.train", "zh_pud.train")
 DEV_SETS = ("en_ewt.dev", "de_gsd.dev", "fr_gsd.dev", "es_gsd.dev", "zh_gsdsimp.dev")
@@ -150,7 +149,6 @@ class Encoded:
     shapes: np.ndarray
     labels: np.ndarray
     candidates: np.ndarray
-    flat: np.ndarray  # bool: no line break near the token (sentence_local.flat_around)
 
 
 def encode(texts: list[Labelled], vocab: list[str], suffixes: list[str], reach: int,
@@ -165,10 +163,9 @@ def encode(texts: list[Labelled], vocab: list[str], suffixes: list[str], reach: 
         gold = normalise(t.text, t.ends) | {len(t.text.rstrip())}
         labels = np.isin(toks.ends, np.fromiter(gold, dtype=np.int64)).astype(np.int64)
         candidates = np.isin(toks.ends, asked_gaps(t.text)) if asked_only else toks.candidates
-        flat = flat_around(t.text, toks.ends)
-        parts.append((toks.words, toks.suffixes, toks.shapes, labels, candidates, flat))
+        parts.append((toks.words, toks.suffixes, toks.shapes, labels, candidates))
         pad = np.full(reach, PAD, dtype=np.int64)
-        parts.append((pad, pad, pad, pad - 1, np.zeros(reach, dtype=bool), np.zeros(reach, dtype=bool)))
+        parts.append((pad, pad, pad, pad - 1, np.zeros(reach, dtype=bool)))
     cols = [np.concatenate(c) for c in zip(*parts)]
     return Encoded(*cols)
 

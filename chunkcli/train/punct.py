@@ -9,9 +9,11 @@ convolution + bidirectional GRU) and `sentence` (only the candidate gaps of
 "." after a capital, a word before a capital, wrapped lines...; one small
 convolution, trained on extra layouts of EWT train). `--only punct-fast`
 trains a convolution-only punct variant.
-Thresholds are tuned on the dev sets through the strategies' own code (rules
-included; text without punctuation gets its own punct threshold), then the
-models are written to chunkcli/models/ with their dev scores."""
+Thresholds are tuned through the strategies' own code (rules included; text
+without punctuation gets its own punct threshold) on the dev sets, or for
+`sentence` (an ensemble of 3 networks) on every 10th document of EWT train,
+held out of its training; then the models are written to chunkcli/models/ with
+their held-out and dev scores."""
 
 from __future__ import annotations
 
@@ -26,7 +28,6 @@ from typing import Any, Callable
 import numpy as np
 
 from ..segment.punct_features import PAD, UNK
-from ..segment.sentence_local import layout_ids
 from ..segment.punct_model import MODELS_DIR, GapModel, NetConfig, build_net, half_state, save_model
 from .data import Encoded, Labelled, build_vocab, encode, held_out, sentence_texts, training_texts
 from .evaluate import dev_probs, f1_table, labelled_probs, tune_threshold
@@ -62,18 +63,18 @@ class Plan:
     vocab: int = 20000  # word forms with their own embedding; rarer words are read by suffix and shape
     steps: int = 0  # stop after this many steps (0: when the time is up); minutes stay a cap
     members: int = 1  # networks trained with seeds seed, seed+1, ...; their probabilities are averaged
-    holdout: float = 0.0  # > 0: keep this last share of EWT train out of training and tune thresholds on it
+    holdout: float = 0.0  # > 0: keep this share of EWT train documents out of training, tune thresholds on them
     seed: int = 13
 
 
 def batches(enc: Encoded, reach: int, length: int, size: int, rng: np.random.Generator,
-            candidates_only: bool, layouts: int = 1) -> Any:
+            candidates_only: bool) -> Any:
     """Endless random windows: inputs of length+2*reach tokens, labels for the middle `length`."""
     import torch
 
     n = len(enc.words) - length - 2 * reach
     if candidates_only:  # the fast model only ever sees candidate gaps: train on those alone
-        yield from _candidate_batches(enc, reach, size * length // 8, rng, layouts)
+        yield from _candidate_batches(enc, reach, size * length // 8, rng)
     while True:
         starts = rng.integers(0, n, size)
         win = starts[:, None] + np.arange(length + 2 * reach)[None, :]
@@ -82,9 +83,7 @@ def batches(enc: Encoded, reach: int, length: int, size: int, rng: np.random.Gen
             torch.from_numpy(enc.labels[mid]),)
 
 
-def _candidate_batches(enc: Encoded, reach: int, size: int, rng: np.random.Generator, layouts: int = 1) -> Any:
-    """Windows around random candidate gaps; with layouts, every token of a window takes the layout
-    of its centre gap, as at run time (sentence_local.score_gaps)."""
+def _candidate_batches(enc: Encoded, reach: int, size: int, rng: np.random.Generator) -> Any:
     import torch
 
     pos = np.flatnonzero(enc.candidates & (enc.labels >= 0))
@@ -92,8 +91,7 @@ def _candidate_batches(enc: Encoded, reach: int, size: int, rng: np.random.Gener
     while True:
         centre = rng.choice(pos, size)
         win = centre[:, None] + np.arange(-reach, reach + 1)[None, :]
-        shapes = layout_ids(enc.shapes[win], enc.flat[centre]) if layouts > 1 else enc.shapes[win]
-        yield tuple(torch.from_numpy(a) for a in (enc.words[win], enc.suffixes[win], shapes)) + (
+        yield tuple(torch.from_numpy(a[win]) for a in (enc.words, enc.suffixes, enc.shapes)) + (
             torch.from_numpy(enc.labels[centre][:, None]),)
 
 
@@ -108,7 +106,7 @@ def train_net(plan: Plan, enc: Encoded, n_words: int, n_suffixes: int, log: Call
     start = time.monotonic()
     deadline, step = start + 60 * plan.minutes, 0
     rng = np.random.default_rng(seed)
-    for words, sufs, shapes, y in batches(enc, plan.cfg.reach, 160, 32, rng, plan.candidates_only, plan.cfg.layouts):
+    for words, sufs, shapes, y in batches(enc, plan.cfg.reach, 160, 32, rng, plan.candidates_only):
         _decay(opt, _progress(plan, step, (time.monotonic() - start) / (deadline - start)))
         words = _word_dropout(words, rng, plan.word_dropout)
         mask = (y >= 0).float()
@@ -172,7 +170,7 @@ def run_plan(plan: Plan, enc: Encoded, vocab: list[str], sufs: list[str], ud: Pa
 
 def _as_shipped(cfg: NetConfig, vocab: list[str], sufs: list[str], nets: list[Any]) -> GapModel:
     """The model as it will be loaded: a convolutional net runs in numpy from float16 weights (an
-    ensemble averages its members); a recurrent one stays in torch (one network)."""
+    ensemble as GapModel combines its members); a recurrent one stays in torch (one network)."""
     if cfg.rnn:
         return GapModel(cfg, vocab, sufs, nets[0], 0.5)
     states = [{k: v.astype(np.float32) for k, v in half_state(net).items()} for net in nets]
@@ -195,8 +193,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--members", type=int, default=SENTENCE_MEMBERS,
                     help=f"sentence: networks averaged (seeds --seed, --seed+1, ...; default {SENTENCE_MEMBERS})")
     ap.add_argument("--holdout", type=float, default=SENTENCE_HOLDOUT,
-                    help=f"sentence: last share of EWT train kept out and used to tune the threshold (default "
-                         f"{SENTENCE_HOLDOUT}; 0 = train on all of it and tune on dev)")
+                    help=f"sentence: share of EWT train documents (every n-th) kept out of training and used "
+                         f"to tune the threshold (default {SENTENCE_HOLDOUT}; 0 = train on all and tune on dev)")
     ap.add_argument("--seed", type=int, default=13, help="sentence: seed of the first network")
     ap.add_argument("--steps", type=int, default=SENTENCE_STEPS, help="sentence: training steps per network")
     args = ap.parse_args(argv)
