@@ -25,22 +25,36 @@ class PieceSums:
 
     __slots__ = ("closed", "opened", "inside")
 
-    def __init__(self, length: int, starts: np.ndarray, ends: np.ndarray, counts: np.ndarray | None) -> None:
-        """Pieces as sorted start and end offsets with their token counts (None: one token each)."""
+    def __init__(self, length: int, closing: np.ndarray, opening: np.ndarray, inside: np.ndarray) -> None:
+        """Per position (length + 1 each): tokens of pieces ending there, tokens of pieces starting
+        one position before, and whether the position is strictly inside a piece."""
         dtype, code = (np.int32, "i") if length < 2**31 else (np.int64, "q")
-        size = length + 1
         # array, not numpy: indexing it gives a Python int without a numpy scalar in between.
-        self.closed = _running(np.bincount(ends, counts, size), dtype, code)  # [e]: tokens of pieces ending <= e
-        self.opened = _running(np.bincount(starts + 1, counts, size), dtype, code)  # [s]: starting < s
-        # Positions strictly inside a piece: a span edge there cuts the piece (its count may not add).
-        depth = np.cumsum(np.bincount(starts + 1, minlength=size) - np.bincount(ends, minlength=size))
-        self.inside = (depth > 0).tobytes()
+        self.closed = _array(code, np.cumsum(closing, dtype=dtype))  # [e]: tokens of pieces ending <= e
+        self.opened = _array(code, np.cumsum(opening, dtype=dtype))  # [s]: tokens of pieces starting < s
+        self.inside = inside.tobytes()  # a span edge there cuts a piece (its count may not add)
+
+    @classmethod
+    def of_tiles(cls, length: int, starts: np.ndarray, counts: np.ndarray) -> PieceSums:
+        """Pieces that tile the text (each ends where the next starts): no two share an edge."""
+        ends = np.append(starts[1:], length) if len(starts) else starts
+        closing, opening = np.zeros(length + 1, dtype=counts.dtype), np.zeros(length + 1, dtype=counts.dtype)
+        closing[ends] = counts
+        opening[starts + 1] = counts
+        inside = np.ones(length + 1, dtype=bool)
+        inside[starts] = False
+        inside[[0, length]] = False
+        return cls(length, closing, opening, inside)
 
     @classmethod
     def of_spans(cls, length: int, spans: Sequence[Span]) -> PieceSums:
-        """For a counter that only gives token spans: every token is a piece of one token."""
+        """For a counter that only gives token spans (gaps, even overlaps allowed): one token each."""
         pairs = np.array(spans, dtype=np.int64).reshape(-1, 2)
-        return cls(length, pairs[:, 0], pairs[:, 1], None)
+        starts, ends = pairs[:, 0], pairs[:, 1]
+        size = length + 1
+        opening = np.bincount(starts + 1, minlength=size)[:size]
+        closing = np.bincount(ends, minlength=size)
+        return cls(length, closing, opening, np.cumsum(opening - closing) > 0)
 
     def tokens(self, start: int, end: int) -> int:
         """Tokens of the pieces lying wholly inside [start, end)."""
@@ -52,5 +66,7 @@ class PieceSums:
         return bool(self.inside[start] or self.inside[end])
 
 
-def _running(counts: np.ndarray, dtype: type, code: str) -> array[int]:
-    return array(code, np.cumsum(counts, dtype=dtype).tobytes())
+def _array(code: str, values: np.ndarray) -> array[int]:
+    out = array(code)
+    out.frombytes(memoryview(values).cast("B"))  # one copy, straight from numpy's buffer
+    return out

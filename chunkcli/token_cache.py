@@ -134,8 +134,7 @@ class PieceCache:
         """Running token counts of the text's tiles: pieces, and the whitespace runs between them
         (zero tokens), so that the tiles cover the text."""
         starts, counts = self.tiles(text)
-        ends = np.append(starts[1:], len(text)) if len(starts) else starts  # each ends where the next starts
-        return PieceSums(len(text), starts, ends, counts)
+        return PieceSums.of_tiles(len(text), starts, counts)
 
     def tiles(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """Start offset and token count of every tile, in order."""
@@ -146,10 +145,11 @@ class PieceCache:
     def _tiles_vector(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         codes = _codes(text)
         starts, cls = tile_bounds(codes)
-        counts = np.zeros(len(starts), dtype=np.int64)
+        first = codes[starts]
+        # Every tile's count from its first character (right for marks, 0 for whitespace), then the
+        # words' own counts over theirs.
+        counts = self._mark_counts()[first if first.dtype == np.uint8 else np.minimum(first, 255)]
         counts[cls == 2] = self._word_counts(_words(text))
-        marks = cls == 1
-        counts[marks] = self._mark_counts()[codes[starts[marks]]]
         return starts, counts
 
     def _tiles_regex(self, text: str) -> tuple[np.ndarray, np.ndarray]:
@@ -165,10 +165,11 @@ class PieceCache:
             return np.array(self._counts_of(words), dtype=np.int64)
 
     def _mark_counts(self) -> np.ndarray:
-        """Tokens of each ASCII punctuation mark alone, from the tokenizer (1 for BERT vocabularies)."""
+        """Tokens of each ASCII punctuation mark alone, from the tokenizer (1 for BERT vocabularies),
+        indexed by code (256 entries, 0 but for the marks)."""
         if self._marks is None:
             marks = [chr(i) for i in range(128) if _CLASSES[i] == 1]
-            table = np.zeros(128, dtype=np.int64)
+            table = np.zeros(256, dtype=np.int64)
             table[[ord(m) for m in marks]] = self._counts_of(marks)
             self._marks = table
         return self._marks
