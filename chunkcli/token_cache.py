@@ -71,7 +71,7 @@ _CLASSES = _char_classes()
 def tile_bounds(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Tile starts and each tile's class, as the tiles pattern (without added tokens) would cut.
 
-    Vectorised over the code points (`_codes`): a regex match per tile dominated the cost of
+    Vectorised over the code points (`code_points`): a regex match per tile dominated the cost of
     indexing source code (about 3 characters per tile)."""
     if codes.dtype == np.uint8:  # ASCII: every code has a class in the table
         cls = _CLASSES[codes]
@@ -85,7 +85,7 @@ def tile_bounds(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return starts, cls[starts]
 
 
-def _codes(text: str) -> np.ndarray:
+def code_points(text: str) -> np.ndarray:
     """The code points of `text`: one byte each when it is ASCII (a quarter of the memory traffic)."""
     if text.isascii():
         return np.frombuffer(text.encode("ascii"), dtype=np.uint8)
@@ -143,7 +143,7 @@ class PieceCache:
         return self._tiles_vector(text)
 
     def _tiles_vector(self, text: str) -> tuple[np.ndarray, np.ndarray]:
-        codes = _codes(text)
+        codes = code_points(text)
         starts, cls = tile_bounds(codes)
         first = codes[starts]
         # Every tile's count from its first character (right for marks, 0 for whitespace), then the

@@ -264,3 +264,15 @@ def test_nonws_counts_what_str_split_keeps(text: str) -> None:
     from chunkcli.segment.code import nonws
 
     assert nonws(text) == len("".join(text.split()))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab(\t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x00 \x85\u00a0\u2028\u3000\u3001é😀")),
+               max_size=40), st.data())
+def test_source_map_nonws_matches_the_slices(text: str, data: st.DataObject) -> None:
+    """The file-wide running counts give what nonws() gives on the slice, for any span."""
+    from chunkcli.segment.code import nonws
+
+    start = data.draw(st.integers(0, len(text)))
+    end = data.draw(st.integers(start, len(text)))
+    assert SourceMap(text).nonws(start, end) == nonws(text[start:end])

@@ -24,8 +24,7 @@ from ..tokens import TokenCounter
 from .base import SegmentOptions, Unit, register
 from .code_languages import GRAMMARS, language_for, normalise, parser_for
 from .code_lines import line_spans, line_units
-from .code_meta import (TreeIndex, defined_symbols, enclosing_definitions, opened_definition, qualified_name,
-                        scope, signature)
+from .code_meta import TreeIndex, defined_symbols, opened_definition, qualified_name, signature
 from .code_tree import Atom, SourceMap, flatten, glue, parse, split_runs
 from .pack import pack
 
@@ -115,15 +114,16 @@ class TreeMeta:
     def meta(self, s: int, e: int, units: Sequence[Unit]) -> dict[str, Any]:
         src, lang, module = self.src, self.lang, self.module
         atoms = [a for u in units for a in self._atoms[(u.start, u.end)]]
-        head, index = atoms[0].node, self._index
+        around, index = atoms[0].around, self._index
         symbols = self._symbols(atoms)
         meta = {
             "language": lang, "lines": [src.line(s), src.line(e - 1)],
             "kinds": _unique(a.kind for a in atoms if a.kind)[:MAX_KINDS],
             "symbols": _unique(symbols),
-            "scope_path": qualified_name(module, enclosing_definitions(lang, head, index), index),
-            "scope": [signature(src, d, index) for d in scope(lang, src, head, s, index)],
-            "nonws_chars": nonws(src.text[s:e]),
+            "scope_path": qualified_name(module, around, index),
+            # The enclosing definitions whose header lies before the chunk (so its text lacks it).
+            "scope": [signature(src, d, index) for d in around if src.char(d.start_byte) < s],
+            "nonws_chars": src.nonws(s, e),
         }
         return with_context(meta, src.text[s:e], self.context)
 
@@ -140,7 +140,7 @@ class TreeMeta:
             if i == n:
                 break
             if starts[i] < atom.end and not atom.gap:
-                out += defined_symbols(lang, module, atom.node, index) or opened_definition(
+                out += defined_symbols(lang, module, atom.node, atom.around, index) or opened_definition(
                     lang, module, atom.node, index)
         return out
 

@@ -116,9 +116,12 @@ def is_definition(lang: str, node: Any) -> bool:
     return False
 
 
+DECORATED = "decorated_definition"
+
+
 def opens_scope(lang: str, node: Any) -> bool:
     """A definition, or the decorated wrapper around one (its pieces report and break as it)."""
-    return node.type == "decorated_definition" or is_definition(lang, node)
+    return node.type == DECORATED or is_definition(lang, node)
 
 
 def is_attached(kind: str) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from functools import lru_cache
-from typing import Any, Iterator
+from typing import Any, Iterator, Sequence
 
 from .code_languages import DEFINITIONS, FUNCTION_VALUES, VALUE_HOLDERS, is_definition, symbol_name
 from .code_tree import SourceMap
@@ -83,7 +83,7 @@ def enclosing_definitions(lang: str, node: Any, index: TreeIndex) -> list[Any]:
     return list(known)
 
 
-def qualified_name(module: str, defs: list[Any], index: TreeIndex) -> str:
+def qualified_name(module: str, defs: Sequence[Any], index: TreeIndex) -> str:
     names, memo = [], index.names
     for d in defs:
         name = memo.get(d.id)
@@ -93,10 +93,10 @@ def qualified_name(module: str, defs: list[Any], index: TreeIndex) -> str:
     return ".".join([module, *names])
 
 
-def defined_symbols(lang: str, module: str, node: Any, index: TreeIndex) -> list[str]:
-    """Qualified names of the definitions inside `node` (classes and their methods, not locals)."""
-    outer = enclosing_definitions(lang, node, index)
-    return [qualified_name(module, outer + path, index) for path in _definitions(lang, node, [], 0, index)]
+def defined_symbols(lang: str, module: str, node: Any, outer: Sequence[Any], index: TreeIndex) -> list[str]:
+    """Qualified names of the definitions inside `node` (classes and their methods, not locals);
+    `outer`: the definitions around `node`."""
+    return [qualified_name(module, [*outer, *path], index) for path in _definitions(lang, node, [], 0, index)]
 
 
 def opened_definition(lang: str, module: str, node: Any, index: TreeIndex) -> list[str]:
@@ -142,8 +142,3 @@ def _signature(src: SourceMap, node: Any) -> str:
     if before is not None:
         last = max(first, src.line(max(src.char(before.end_byte) - 1, 0)))
     return src.lines_text(first, min(last, first + MAX_HEADER_LINES - 1))
-
-
-def scope(lang: str, src: SourceMap, node: Any, unit_start: int, index: TreeIndex) -> list[Any]:
-    """Definitions around `node` whose header lies before the unit (so the unit's text lacks it)."""
-    return [d for d in enclosing_definitions(lang, node, index) if src.char(d.start_byte) < unit_start]

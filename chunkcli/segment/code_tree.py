@@ -18,8 +18,9 @@ from typing import Any, Iterator, Sequence
 import numpy as np
 
 from ..piece_sums import PieceSums
+from ..token_cache import code_points
 from ..tokens import TokenCounter
-from .code_languages import is_attached, is_definition, opens_scope
+from .code_languages import DECORATED, is_attached, is_definition, opens_scope
 from .pack import strip_span
 
 
@@ -43,6 +44,7 @@ class SourceMap:
             # array, not numpy: indexing it gives a Python int without a numpy scalar in between.
             self._char_at = array("i", np.minimum.accumulate(char_at[::-1])[::-1].tobytes())
         self._line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
+        self._solid: array[int] | None = None
 
     def char(self, byte: int) -> int:
         at = self._char_at
@@ -68,6 +70,14 @@ class SourceMap:
         """tokens(start, end), and whether either edge falls inside a piece."""
         return self.sums.tokens(start, end), self.sums.cuts(start, end)
 
+    def nonws(self, start: int, end: int) -> int:
+        """Characters of [start, end) that are not whitespace (as str.split() sees it)."""
+        if self._solid is None:  # running counts over the file, once: each chunk then costs two reads
+            codes = code_points(self.text)
+            space = _SPACE[codes if codes.dtype == np.uint8 else np.minimum(codes, len(_SPACE) - 1)]
+            self._solid = array("i", [0]) + array("i", np.cumsum(~space, dtype=np.int32).tobytes())
+        return self._solid[end] - self._solid[start]
+
     def line(self, char: int) -> int:
         """1-based line number of a code-point offset."""
         return bisect_right(self._line_starts, char)
@@ -79,6 +89,11 @@ class SourceMap:
         """Text of lines first..last (1-based, inclusive), without the final newline."""
         end = self._line_starts[last] if last < len(self._line_starts) else len(self.text)
         return self.text[self._line_starts[first - 1]:end].rstrip("\r\n")
+
+
+# str.isspace() of every code point up to U+3000, the last whitespace one; the entry past it (False)
+# stands for everything above.
+_SPACE = np.array([chr(c).isspace() for c in range(0x3002)])
 
 
 @dataclass(slots=True)
@@ -96,6 +111,9 @@ class Atom:
     # the node kind meta reports, and whether it is a comment or attribute that sticks to what follows.
     kind: str | None = None
     attached: bool = False
+    # The definitions strictly around `node`, outermost first: known while descending, so meta never
+    # climbs parent links for them.
+    around: tuple[Any, ...] = ()
 
 
 def parse(parser: Any, src: SourceMap) -> Any:
@@ -106,14 +124,14 @@ def flatten(root: Any, src: SourceMap, cap: int, lang: str) -> list[Atom]:
     """Nodes that fit the cap (or cannot be split further), in document order."""
     out: list[Atom] = []
     opening = closing = False
-    stack = [(_children(root, 0, len(src.text), src, lang), False)]
+    stack = [(_children(root, 0, len(src.text), src, lang, ()), False)]
     while stack:  # an explicit stack: deeply nested code must not hit the recursion limit
         atom = next(stack[-1][0], None)
         if atom is None:
             closing = stack.pop()[1] or closing
         elif cap > 0 and atom.tokens > cap and atom.node.child_count and not atom.gap:
             scoped = opens_scope(lang, atom.node)
-            stack.append((_children(atom.node, atom.start, atom.end, src, lang), scoped))
+            stack.append((_children(atom.node, atom.start, atom.end, src, lang, atom.around), scoped))
             opening = opening or scoped
         else:
             atom.brk = opening or (closing and atom.node.is_named)
@@ -124,14 +142,18 @@ def flatten(root: Any, src: SourceMap, cap: int, lang: str) -> list[Atom]:
     return out
 
 
-def _children(parent: Any, start: int, end: int, src: SourceMap, lang: str) -> Iterator[Atom]:
+def _children(parent: Any, start: int, end: int, src: SourceMap, lang: str,
+              around: tuple[Any, ...]) -> Iterator[Atom]:
     """The parent's children as sized atoms, plus any non-blank text between them (never lost).
+    `around`: the definitions strictly around the parent.
 
     One tight loop: this runs for every child of every node too big for the cap."""
     text, char_at = src.text, src._char_at
     closed, opened = src.sums.closed, src.sums.opened  # src.tokens(), inlined for the hot path
     ptype = parent.type
-    heading = ptype if opens_scope(lang, parent) else None
+    defines = is_definition(lang, parent)
+    heading = ptype if defines or ptype == DECORATED else None  # opens_scope(), without a second test
+    inner = around + (parent,) if defines else around
     glued = is_attached(ptype)
     atoms: list[Atom] = []
     pos = start
@@ -140,25 +162,25 @@ def _children(parent: Any, start: int, end: int, src: SourceMap, lang: str) -> I
         if char_at is not None:
             s, e = char_at[s], char_at[e]
         if s > pos and not text[pos:s].isspace():  # most gaps are indentation: skip them whole
-            atoms.append(_gap(parent, pos, s, src, glued))
+            atoms.append(_gap(parent, pos, s, src, glued, around))
         if s < e:
             # Some grammars end a node on its newline: strip only then (a call per child is costly).
             cs, ce = strip_span(text, s, e) if text[s].isspace() or text[e - 1].isspace() else (s, e)
             n = closed[ce] - opened[cs]
             kind = child.type
             atoms.append(Atom(cs, ce, child, n if n > 0 else 0, kind=heading or (kind if child.is_named else None),
-                              attached=is_attached(kind)))
+                              attached=is_attached(kind), around=inner))
         if e > pos:
             pos = e
     if end > pos and not text[pos:end].isspace():
-        atoms.append(_gap(parent, pos, end, src, glued))
+        atoms.append(_gap(parent, pos, end, src, glued, around))
     return iter([a for a in atoms if a.start < a.end])
 
 
-def _gap(parent: Any, start: int, end: int, src: SourceMap, glued: bool) -> Atom:
+def _gap(parent: Any, start: int, end: int, src: SourceMap, glued: bool, around: tuple[Any, ...]) -> Atom:
     """Text of `parent` between its children that no child holds (grammar-hidden tokens)."""
     s, e = strip_span(src.text, start, end)
-    return Atom(s, e, parent, src.tokens(s, e), True, attached=glued)
+    return Atom(s, e, parent, src.tokens(s, e), True, attached=glued, around=around)
 
 
 def glue(atoms: Sequence[Atom], text: str) -> list[list[Atom]]:
@@ -214,7 +236,7 @@ def _expand_one(run: list[Atom], src: SourceMap, lang: str, cap: int) -> list[li
         return [[a] for a in run]
     big = max(splittable, key=lambda a: a.tokens)
     i = run.index(big)
-    kids = list(_children(big.node, big.start, big.end, src, lang))
+    kids = list(_children(big.node, big.start, big.end, src, lang, big.around))
     if kids:
         kids[0].brk = big.brk
     return glue(run[:i] + kids + run[i + 1:], src.text)
