@@ -94,7 +94,7 @@ def test_cli_one_sentence_per_record_with_score(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("strategy,variant,floor", [
-    ("sentence", "structured", 94.0), ("sentence", "flat", 88.3), ("punct", "structured", 89.0),
+    ("sentence", "structured", 94.8), ("sentence", "flat", 88.8), ("punct", "structured", 89.0),
     ("punct", "corrupted", 48.0),
 ])
 def test_dev_set_quality_floors(shared_data: Path, strategy: str, variant: str, floor: float) -> None:
