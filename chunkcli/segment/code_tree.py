@@ -155,6 +155,7 @@ def _children(parent: Any, start: int, end: int, src: SourceMap, lang: str,
     heading = ptype if defines or ptype == DECORATED else None  # opens_scope(), without a second test
     inner = around + (parent,) if defines else around
     glued = is_attached(ptype)
+    sticky = _STICKY
     atoms: list[Atom] = []
     pos = start
     for child in parent.children:
@@ -168,13 +169,24 @@ def _children(parent: Any, start: int, end: int, src: SourceMap, lang: str,
             cs, ce = strip_span(text, s, e) if text[s].isspace() or text[e - 1].isspace() else (s, e)
             n = closed[ce] - opened[cs]
             kind = child.type
-            atoms.append(Atom(cs, ce, child, n if n > 0 else 0, kind=heading or (kind if child.is_named else None),
-                              attached=is_attached(kind), around=inner))
+            atoms.append(Atom(cs, ce, child, n if n > 0 else 0, False, False,  # positional: no keyword parsing
+                              heading or (kind if child.is_named else None), sticky[kind], inner))
         if e > pos:
             pos = e
     if end > pos and not text[pos:end].isspace():
         atoms.append(_gap(parent, pos, end, src, glued, around))
     return iter([a for a in atoms if a.start < a.end])
+
+
+class _Sticky(dict[str, bool]):
+    """is_attached() per node kind, remembered (a grammar has a few hundred kinds)."""
+
+    def __missing__(self, kind: str) -> bool:
+        self[kind] = is_attached(kind)
+        return self[kind]
+
+
+_STICKY = _Sticky()
 
 
 def _gap(parent: Any, start: int, end: int, src: SourceMap, glued: bool, around: tuple[Any, ...]) -> Atom:
