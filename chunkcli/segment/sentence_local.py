@@ -18,42 +18,36 @@ _TOKEN_SPACE_RE = re.compile(rf"({TOKEN_RE.pattern})(\s*)")  # a token and the w
 CHARS_PER_TOKEN = 8  # slice width per token of reach; longer tokens just mean less context
 PAD_SLOT = (PAD, PAD, PAD)
 
+
 class LocalFeatures:
-    """Feature ids of token forms and whitespace runs, cached per model (both repeat; bounded)."""
+    """Feature ids of (token, whitespace after it) pairs, cached per model (pairs repeat; bounded)."""
 
     def __init__(self, model: GapModel, limit: int = 200_000) -> None:
-        self.model, self.forms, self.spaces, self.limit = model, {}, {}, limit
+        self.model, self.pairs, self.limit = model, {}, limit
 
-    def _form(self, tok: str) -> tuple[int, int, int]:
-        """(word id, suffix id, shape id without the gap kind)."""
-        if len(self.forms) >= self.limit:
-            self.forms.clear()
-        low = tok.lower()
-        got = self.forms[tok] = (self.model.vocab.get(low, UNK), self.model.suffixes.get(low[-3:], UNK),
-                                 1 + shape_of(tok) * N_GAPS)
-        return got
-
-    def _space(self, ws: str) -> int:
-        if len(self.spaces) >= self.limit:
-            self.spaces.clear()
-        newlines = ws.count("\n")
-        got = self.spaces[ws] = 0 if not ws else (1 if newlines == 0 else (2 if newlines == 1 else 3))
+    def _pair(self, pair: tuple[str, str]) -> tuple[int, int, int]:
+        """(word id, suffix id, shape id with the kind of whitespace after the token)."""
+        if len(self.pairs) >= self.limit:
+            self.pairs.clear()
+        tok, ws = pair
+        low, newlines = tok.lower(), ws.count("\n")
+        kind = 0 if not ws else (1 if newlines == 0 else (2 if newlines == 1 else 3))
+        got = self.pairs[pair] = (self.model.vocab.get(low, UNK), self.model.suffixes.get(low[-3:], UNK),
+                                  1 + shape_of(tok) * N_GAPS + kind)
         return got
 
     def windows(self, text: str, gaps: list[tuple[int, int]]) -> np.ndarray:
         """(len(gaps), 3, 2*reach+1) ids of the tokens around each gap (end, next non-space); PAD beyond."""
-        r, forms, spaces = self.model.cfg.reach, self.forms, self.spaces
-        rows = []
-        for end, nxt in gaps:
+        r, pairs, new = self.model.cfg.reach, self.pairs, self._pair
+        slots: list[tuple[int, int, int]] = []
+        for end, nxt in gaps:  # the hot path of --by sentence: one cached lookup per token
             left, right = _around(text, end, r)
             left[-1] = (left[-1][0], text[end:nxt])  # its own gap (nxt < len(text) for a candidate)
-            slots = [PAD_SLOT] * (r + 1 - len(left))
-            for form, ws in left + right:  # inlined lookups: this loop is the hot path of --by sentence
-                word, suffix, shape = forms.get(form) or self._form(form)
-                kind = spaces.get(ws)
-                slots.append((word, suffix, shape + (self._space(ws) if kind is None else kind)))
-            rows.append(slots + [PAD_SLOT] * (r - len(right)))
-        return np.array(rows, dtype=np.int64).transpose(0, 2, 1)
+            slots += [PAD_SLOT] * (r + 1 - len(left))
+            slots += [pairs.get(pair) or new(pair) for pair in left]
+            slots += [pairs.get(pair) or new(pair) for pair in right]
+            slots += [PAD_SLOT] * (r - len(right))
+        return np.array(slots, dtype=np.int64).reshape(len(gaps), 2 * r + 1, 3).transpose(0, 2, 1)
 
 
 def _around(text: str, end: int, r: int) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
