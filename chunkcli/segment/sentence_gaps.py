@@ -52,9 +52,9 @@ def candidate_gaps(text: str) -> Iterator[tuple[int, int]]:
     """(end, next) for each candidate gap: `end` after the punctuation, `next` the first non-space after it."""
     n = len(text)
     for m in CANDIDATE_RE.finditer(text):
-        start, nxt = m.span()
+        start, nxt = m.span()  # every alternative matches >= 1 character, so nxt >= start + 1
         if nxt < n:
-            yield start + 1, max(nxt, start + 1)
+            yield start + 1, nxt
 
 
 def decide(text: str, end: int, nxt: int) -> float:
