@@ -116,13 +116,15 @@ def _words(text: str) -> list[str]:
 class PieceCache:
     """Per-piece memo of the real tokenizer's spans; counts and spans of any text from it."""
 
-    def __init__(self, pattern: re.Pattern[str],
-                 encode_batch: Callable[[list[str]], list[Sequence[Span]]], specials: Sequence[str] = ()) -> None:
+    def __init__(self, pattern: re.Pattern[str], encode_batch: Callable[[list[str]], list[Sequence[Span]]],
+                 specials: Sequence[str] = (), count_batch: Callable[[list[str]], list[int]] | None = None) -> None:
         self._pieces = pattern
         self._specials = tuple(specials)  # added tokens ([MASK]): text holding one takes the regex path
         # The same pieces plus the whitespace between them (zero tokens): their lengths tile the text.
         self._tiles = re.compile(pattern.pattern + rf"|[{SPACE}]+")
         self._encode_batch = encode_batch
+        # Counting needs no spans: a cheaper path when the counter has one.
+        self._count_batch = count_batch or (lambda pieces: [len(s) for s in encode_batch(pieces)])
         self._spans: dict[str, tuple[Span, ...]] = {}
         self._counts: dict[str, int] = {}
         self._marks: np.ndarray | None = None
@@ -195,23 +197,35 @@ class PieceCache:
         try:  # the common case, every piece known: one C-level pass
             return list(map(counts.__getitem__, pieces))
         except KeyError:
-            self._learn(pieces)
+            self._learn_counts(pieces)
         try:  # again at C speed: only pieces too long to remember are still missing
             return list(map(counts.__getitem__, pieces))
         except KeyError:
             return [counts[p] if p in counts else len(self._encode_one(p)) for p in pieces]
 
     def _learn(self, pieces: list[str]) -> None:
+        """Remember the spans (and counts) of the pieces not seen with spans yet."""
         known = self._spans
-        new = [p for p in set(pieces).difference(known) if len(p) <= LONG_PIECE]
-        if not new:
-            return
-        if len(known) + len(new) > MAX_CACHED:
-            known.clear()
-            self._counts.clear()
+        new = self._unseen(pieces, known)
         for piece, rel in zip(new, self._encode_batch(new)):
             known[piece] = tuple(rel)
             self._counts[piece] = len(rel)
+
+    def _learn_counts(self, pieces: list[str]) -> None:
+        """Remember the counts of the pieces not counted yet (spans are learnt when asked for)."""
+        counts = self._counts
+        new = self._unseen(pieces, counts)
+        for piece, n in zip(new, self._count_batch(new)):
+            counts[piece] = n
+
+    def _unseen(self, pieces: list[str], known: dict[str, Any]) -> list[str]:
+        """Distinct pieces missing from `known`, short enough to remember; both memos are dropped
+        when they would outgrow MAX_CACHED (bounded memory on odd input)."""
+        new = [p for p in set(pieces).difference(known) if len(p) <= LONG_PIECE]
+        if len(known) + len(new) > MAX_CACHED:
+            self._spans.clear()
+            self._counts.clear()
+        return new
 
     def _encode_one(self, piece: str) -> tuple[Span, ...]:
         return tuple(self._encode_batch([piece])[0])

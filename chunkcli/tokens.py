@@ -48,8 +48,8 @@ class HFTokenCounter:
         layout = _layout(self._tok)
         pattern = piece_pattern(layout)
         specials = [t["content"] for t in layout["added_tokens"]]
-        self._cache = PieceCache(pattern, self._encode_offsets, specials) if pattern else None
-        self._word = _wordpiece_offsets(self._tok) if pattern else None
+        self._cache = PieceCache(pattern, self._encode_offsets, specials, self._count_pieces) if pattern else None
+        self._word = _WordPiece(self._tok) if pattern else None
 
     @property
     def additive(self) -> bool:
@@ -81,13 +81,25 @@ class HFTokenCounter:
     def _encode_offsets(self, texts: list[str]) -> list[Sequence[Span]]:
         """Spans of each piece; plain ASCII words skip the full pipeline (about 20x cheaper)."""
         word, plain = self._word, _PLAIN_WORD.fullmatch
-        out: list[Sequence[Span] | None] = [word(t) if word and plain(t) else None for t in texts]
+        out: list[Sequence[Span] | None] = [word.offsets(t) if word and plain(t) else None for t in texts]
         rest = [i for i, spans in enumerate(out) if spans is None]
         if rest:
             encs = self._tok.encode_batch([texts[i] for i in rest], add_special_tokens=False)
             for i, enc in zip(rest, encs):
                 out[i] = enc.offsets
         return out  # type: ignore[return-value]  # every slot is filled above
+
+    def _count_pieces(self, texts: list[str]) -> list[int]:
+        """Tokens of each piece, as _encode_offsets would give, without building their spans
+        (reading a token's offsets from the library costs as much as finding the token)."""
+        word, plain = self._word, _PLAIN_WORD.fullmatch
+        out = [word.count(t) if word and plain(t) else -1 for t in texts]
+        rest = [i for i, n in enumerate(out) if n < 0]
+        if rest:
+            encs = self._tok.encode_batch([texts[i] for i in rest], add_special_tokens=False)
+            for i, enc in zip(rest, encs):
+                out[i] = len(enc.ids)
+        return out
 
 
 def _layout(tok: Any) -> dict[str, Any]:
@@ -99,19 +111,27 @@ def _layout(tok: Any) -> dict[str, Any]:
             "model": {"type": type(tok.model).__name__}, "added_tokens": added}
 
 
-def _wordpiece_offsets(tok: Any) -> Callable[[str], list[Span]]:
+class _WordPiece:
     """The WordPiece model alone, for pieces matching _PLAIN_WORD (the BERT layout piece_pattern accepts)."""
-    model, norm = tok.model, tok.normalizer
-    tokenize, lower = model.tokenize, bool(norm.lowercase)
-    # WordPiece matches the longest vocabulary entry first: a word that is one is one token.
-    whole = {w for w in tok.get_vocab(with_added_tokens=False) if len(w) <= model.max_input_chars_per_word}
 
-    def offsets(word: str) -> list[Span]:
+    def __init__(self, tok: Any) -> None:
+        self._tokenize = tok.model.tokenize
+        self._lower = bool(tok.normalizer.lowercase)
+        # WordPiece matches the longest vocabulary entry first: a word that is one is one token.
+        limit = tok.model.max_input_chars_per_word
+        self._whole = {w for w in tok.get_vocab(with_added_tokens=False) if len(w) <= limit}
+
+    def offsets(self, word: str) -> list[Span]:
         if word[0] in SPACE:
             return []
-        key = word.lower() if lower else word
-        return [(0, len(word))] if key in whole else [t.offsets for t in tokenize(key)]
-    return offsets
+        key = word.lower() if self._lower else word
+        return [(0, len(word))] if key in self._whole else [t.offsets for t in self._tokenize(key)]
+
+    def count(self, word: str) -> int:
+        if word[0] in SPACE:
+            return 0
+        key = word.lower() if self._lower else word
+        return 1 if key in self._whole else len(self._tokenize(key))
 
 
 def counter_for_model(model: str | None = None) -> TokenCounter:

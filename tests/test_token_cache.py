@@ -99,3 +99,21 @@ def test_vector_tiles_equal_the_regex_ones(pair, text: str) -> None:
     want_starts, want_counts = cache._tiles_regex(text)
     assert starts.tolist() == want_starts.tolist() and counts.tolist() == want_counts.tolist()
     assert sum(counts) == len(raw.encode(text, add_special_tokens=False).ids)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(pieces, min_size=1, max_size=20))
+def test_counting_without_spans_gives_the_same_counts(pair, words: list[str]) -> None:
+    """The count-only path (no offsets read) agrees with the spans path, piece by piece."""
+    counter, raw = pair
+    words = [w for w in words if w]
+    assert counter._count_pieces(words) == [len(s) for s in counter._encode_offsets(words)]
+
+
+def test_spans_of_pieces_first_learnt_by_count(pair) -> None:
+    """A piece remembered by its count only still gets its real spans when they are asked for."""
+    _, raw = pair
+    fresh = HFTokenCounter(resolve_model("all-MiniLM-L6-v2").tokenizer_file, "fresh")
+    text = "unfathomably quixotic zygomorphic " * 12
+    assert fresh.piece_sums(text).tokens(0, len(text)) == len(raw.encode(text, add_special_tokens=False).ids)
+    assert list(fresh.spans(text)) == list(raw.encode(text, add_special_tokens=False).offsets)
