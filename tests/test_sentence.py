@@ -19,7 +19,8 @@ GOLDEN = Path(__file__).resolve().parent.parent / "fixtures" / "sentences" / "go
 STRATEGIES = ("sentence", "punct")
 
 NASTY = st.lists(
-    st.sampled_from(list("abc XYZ.!?\n\r\t\0…。！？中文字😀é\u0301\"'()-:") + ["\r\n", "Dr. ", "3.5", "x" * 500]),
+    st.sampled_from(list("abc XYZ.!?\n\r\t\0…。！？中文字😀é\u0301\"'()-:")
+                    + ["\r\n", "Dr. ", "3.5", "x" * 500, "http://a.b/c ", " www.d.e"]),
     max_size=120,
 ).map("".join)
 

@@ -14,7 +14,8 @@ from chunkcli.segment.sentence_gaps import (ASK, BLANK_LINE, NEWLINE, NO, SENTEN
 from chunkcli.segment.sentence_local import LocalFeatures
 
 NASTY = st.lists(
-    st.sampled_from(list("ab Z.!?,\n\r\t\0…。！？中😀é\u0301\"'()-:") + ["\r\n", "Dr. ", "3.5", "x" * 300]),
+    st.sampled_from(list("ab Z.!?,\n\r\t\0…。！？中😀é\u0301\"'()-:")
+                    + ["\r\n", "Dr. ", "3.5", "x" * 300, "http://a.b/c ", " www.d.e", "https:"]),
     max_size=80,
 ).map("".join)
 
