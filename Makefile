@@ -40,7 +40,7 @@ man: install
 	$(BIN)/python -m chunkcli.manpage > man/chunkcli.1
 
 # ~90 min on 2 cores (the budgets the shipped models were trained with): the small punct model 20 min,
-# the sentence model <= 8 min (3000 steps), then the English MiniLM punct heads: ~15 min harvesting English
+# the sentence model ≈ 8 min (3 networks × 3000 steps), then the English MiniLM punct heads: ~15 min harvesting English
 # prose from installed documentation and encoding the training text once (cached in
 # $TMPDIR/chunkcli-punct-lm, ~2 GB) and 32 min training (4 heads); then the
 # topic boundary cues (~10 min, nearly all of it embedding the EWT train sentences).

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from chunkcli.segment.punct_features import PAD, is_bare
 from chunkcli.segment.punct_model import GapModel, NetConfig, build_net, load_model_from, save_model, windows
@@ -102,3 +104,16 @@ def test_an_ensemble_round_trips_and_averages_its_members(tmp_path: Path) -> Non
     singles = [GapModel(cfg, vocab, sufs, net, 0.5).run(*ids) for net in nets]
     assert np.allclose(back.run(*ids), np.mean(singles, axis=0), atol=1e-2)  # float16 weights
     assert not np.allclose(singles[0], singles[1], atol=1e-3)  # the members differ: the mean is a real average
+
+
+@given(st.floats(0.01, 0.99), st.floats(0.01, 0.99), st.lists(st.floats(0, 1), min_size=2, max_size=20))
+def test_threshold_map_moves_the_decision_point_and_keeps_the_order(source: float, target: float,
+                                                                   ps: list[float]) -> None:
+    """`sentence` scores handed to a punct model keep their order and their cut/no-cut side."""
+    from chunkcli.segment.punct_fast import threshold_map
+
+    f = threshold_map(source, target)
+    assert f(0.0) == 0.0 and abs(f(1.0) - 1.0) < 1e-9 and abs(f(source) - target) < 1e-9
+    for a, b in zip(sorted(ps), sorted(ps)[1:]):
+        assert f(a) <= f(b) + 1e-12
+    assert all((f(p) >= target - 1e-12) == (p >= source) for p in ps)

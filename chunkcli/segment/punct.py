@@ -49,4 +49,4 @@ class PunctSentences(Sentences):
     def lm_probs(self, model, text: str, bare: bool) -> Iterator[tuple[int, float]]:
         from .punct_lm import gap_probs
 
-        return sentence_decisions_first(text, bare, gap_probs(model, text))
+        return sentence_decisions_first(text, bare, gap_probs(model, text), model.threshold)

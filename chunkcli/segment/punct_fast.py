@@ -16,7 +16,7 @@ punctuation); each unit's meta.score is the probability of its end boundary.
 from __future__ import annotations
 
 import heapq
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from .base import register
 from .sentence import Sentences
@@ -33,17 +33,31 @@ class FastPunctSentences(Sentences):
         from .punct_features import is_bare
         from .punct_model import gap_probs
 
-        return sentence_decisions_first(text, is_bare(text), gap_probs(model, text))
+        return sentence_decisions_first(text, is_bare(text), gap_probs(model, text), model.threshold)
 
 
-def sentence_decisions_first(text: str, bare: bool, model_probs: Probs) -> Iterator[tuple[int, float]]:
+def sentence_decisions_first(text: str, bare: bool, model_probs: Probs,
+                             threshold: float) -> Iterator[tuple[int, float]]:
     """A punct model's gap probabilities, overruled by the `sentence` strategy at the gaps it
-    decides on punctuated text; on bare text (its rules assume punctuation and case) the model's alone."""
+    decides on punctuated text; on bare text (its rules assume punctuation and case) the model's alone.
+
+    `sentence` scores are rescaled so that its own threshold falls on `threshold` (the punct
+    model's): at the default thresholds it cuts exactly where `--by sentence` would."""
     from .punct_model import load_model
 
     if bare:
         return iter(model_probs)
-    return prefer_first(Sentences().probs(load_model("sentence"), text), model_probs)
+    sentence = load_model("sentence")
+    rescale = threshold_map(sentence.threshold, threshold)
+    return prefer_first(((e, rescale(p)) for e, p in Sentences().probs(sentence, text)), model_probs)
+
+
+def threshold_map(source: float, target: float) -> Callable[[float], float]:
+    """The increasing piecewise-linear map of [0, 1] onto itself that sends `source` to `target`."""
+    if not (0 < source < 1 and 0 < target < 1):
+        return lambda p: p
+    low, high = target / source, (1 - target) / (1 - source)
+    return lambda p: p * low if p < source else target + (p - source) * high
 
 
 def prefer_first(first: Probs, second: Probs) -> Iterator[tuple[int, float]]:
