@@ -161,10 +161,12 @@ class PieceCache:
 
     def _word_counts(self, words: list[str]) -> np.ndarray:
         counts = self._counts
-        try:  # every word known (the common case): straight from the memo into the array
-            return np.fromiter(map(counts.__getitem__, words), dtype=np.int64, count=len(words))
-        except KeyError:
-            return np.array(self._counts_of(words), dtype=np.int64)
+        for _ in range(2):  # every word known (the common case), or known once the new ones are learnt
+            try:  # straight from the memo into the array
+                return np.fromiter(map(counts.__getitem__, words), dtype=np.int64, count=len(words))
+            except KeyError:
+                self._learn_counts(words)
+        return np.array(self._counts_of(words), dtype=np.int64)  # words too long to remember
 
     def _mark_counts(self) -> np.ndarray:
         """Tokens of each ASCII punctuation mark alone, from the tokenizer (1 for BERT vocabularies),
@@ -221,7 +223,8 @@ class PieceCache:
     def _unseen(self, pieces: list[str], known: dict[str, Any]) -> list[str]:
         """Distinct pieces missing from `known`, short enough to remember; both memos are dropped
         when they would outgrow MAX_CACHED (bounded memory on odd input)."""
-        new = [p for p in set(pieces).difference(known) if len(p) <= LONG_PIECE]
+        missing = {p: None for p in pieces if p not in known}  # one pass; first-seen order
+        new = [p for p in missing if len(p) <= LONG_PIECE]
         if len(known) + len(new) > MAX_CACHED:
             self._spans.clear()
             self._counts.clear()
