@@ -28,7 +28,8 @@ class PieceSums:
     def __init__(self, length: int, closing: np.ndarray, opening: np.ndarray, inside: np.ndarray) -> None:
         """Per position (length + 1 each): tokens of pieces ending there, tokens of pieces starting
         one position before, and whether the position is strictly inside a piece."""
-        dtype, code = (np.int32, "i") if length < 2**31 else (np.int64, "q")
+        small = max(length, int(closing.sum())) < 2**31  # counts can outnumber characters (Hangul: 3 a char)
+        dtype, code = (np.int32, "i") if small else (np.int64, "q")
         # array, not numpy: indexing it gives a Python int without a numpy scalar in between.
         self.closed = _array(code, np.cumsum(closing, dtype=dtype))  # [e]: tokens of pieces ending <= e
         self.opened = _array(code, np.cumsum(opening, dtype=dtype))  # [s]: tokens of pieces starting < s
@@ -48,13 +49,17 @@ class PieceSums:
 
     @classmethod
     def of_spans(cls, length: int, spans: Sequence[Span]) -> PieceSums:
-        """For a counter that only gives token spans (gaps, even overlaps allowed): one token each."""
+        """For a counter that only gives token spans (gaps between them allowed): one token each.
+        Exact when no span nests inside another (tokenizers' offsets do not nest)."""
         pairs = np.array(spans, dtype=np.int64).reshape(-1, 2)
         starts, ends = pairs[:, 0], pairs[:, 1]
         size = length + 1
         opening = np.bincount(starts + 1, minlength=size)[:size]
         closing = np.bincount(ends, minlength=size)
-        return cls(length, closing, opening, np.cumsum(opening - closing) > 0)
+        wide = ends > starts  # an empty token has no inside (and must not cancel a wider one's)
+        entered = np.bincount(starts[wide] + 1, minlength=size)[:size]
+        depth = np.cumsum(entered - np.bincount(ends[wide], minlength=size))
+        return cls(length, closing, opening, depth > 0)
 
     def tokens(self, start: int, end: int) -> int:
         """Tokens of the pieces lying wholly inside [start, end)."""

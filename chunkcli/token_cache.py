@@ -228,6 +228,9 @@ class PieceCache:
         if len(known) + len(new) > MAX_CACHED:
             self._spans.clear()
             self._counts.clear()
+            # Everything is new again, the batch's known pieces too: else they would be encoded
+            # one occurrence at a time by the fallbacks.
+            new = [p for p in dict.fromkeys(pieces) if len(p) <= LONG_PIECE]
         return new
 
     def _encode_one(self, piece: str) -> tuple[Span, ...]:

@@ -58,3 +58,8 @@ def test_token_spans_with_gaps_count_one_each(steps: list[tuple[int, int]], data
 def test_an_empty_text_has_no_tokens() -> None:
     sums = PieceSums.of_spans(0, [])
     assert sums.tokens(0, 0) == 0 and not sums.cuts(0, 0)
+
+
+def test_an_empty_token_inside_a_wider_one_leaves_it_cut() -> None:
+    sums = PieceSums.of_spans(10, [(0, 10), (5, 5)])
+    assert sums.cuts(5, 10) and sums.cuts(0, 5)

@@ -116,4 +116,12 @@ def test_threshold_map_moves_the_decision_point_and_keeps_the_order(source: floa
     assert f(0.0) == 0.0 and abs(f(1.0) - 1.0) < 1e-9 and abs(f(source) - target) < 1e-9
     for a, b in zip(sorted(ps), sorted(ps)[1:]):
         assert f(a) <= f(b) + 1e-12
-    assert all((f(p) >= target - 1e-12) == (p >= source) for p in ps)
+    assert all((f(p) >= target) == (p >= source) for p in ps)  # exactly: units cut at p >= threshold
+
+
+def test_threshold_map_never_rounds_a_score_onto_the_cut() -> None:
+    from math import nextafter
+
+    from chunkcli.segment.punct_fast import threshold_map
+
+    assert threshold_map(0.6, 0.609)(nextafter(0.6, 0.0)) < 0.609

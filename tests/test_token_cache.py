@@ -117,3 +117,18 @@ def test_spans_of_pieces_first_learnt_by_count(pair) -> None:
     text = "unfathomably quixotic zygomorphic " * 12
     assert fresh.piece_sums(text).tokens(0, len(text)) == len(raw.encode(text, add_special_tokens=False).ids)
     assert list(fresh.spans(text)) == list(raw.encode(text, add_special_tokens=False).offsets)
+
+
+def test_a_batch_that_overflows_the_memo_is_learnt_whole(pair, monkeypatch) -> None:
+    """When the memo is dropped mid-batch, the batch's already known pieces are learnt again with
+    the new ones (not left to the one-piece-at-a-time fallback)."""
+    import chunkcli.token_cache as tc
+
+    _, raw = pair
+    monkeypatch.setattr(tc, "MAX_CACHED", 60)
+    fresh = HFTokenCounter(resolve_model("all-MiniLM-L6-v2").tokenizer_file, "fresh")
+    first = " ".join(f"w{i}x" for i in range(40))
+    second = first + " " + " ".join(f"v{i}y" for i in range(30))
+    for text in (first, second):
+        assert fresh.count(text) == len(raw.encode(text, add_special_tokens=False).ids)
+    assert all(w in fresh._cache._counts for w in second.split())

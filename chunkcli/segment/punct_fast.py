@@ -16,6 +16,7 @@ punctuation); each unit's meta.score is the probability of its end boundary.
 from __future__ import annotations
 
 import heapq
+import math
 from typing import Callable, Iterable, Iterator
 
 from .base import register
@@ -57,7 +58,8 @@ def threshold_map(source: float, target: float) -> Callable[[float], float]:
     if not (0 < source < 1 and 0 < target < 1):
         return lambda p: p
     low, high = target / source, (1 - target) / (1 - source)
-    return lambda p: p * low if p < source else target + (p - source) * high
+    below = math.nextafter(target, 0.0)  # p * low may round up to `target`: keep p's side of the cut
+    return lambda p: min(p * low, below) if p < source else target + (p - source) * high
 
 
 def prefer_first(first: Probs, second: Probs) -> Iterator[tuple[int, float]]:
