@@ -11,13 +11,14 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Protocol, Sequence
+from typing import Any, Callable, Protocol, Sequence, TypeVar
 
 from .errors import ModelError
 from .piece_sums import PieceSums
 from .token_cache import PUNCT, SPACE, PieceCache, piece_pattern
 
 Span = tuple[int, int]
+T = TypeVar("T")
 # A piece the normaliser can only lowercase and the pre-tokenizer cannot split: its tokens are
 # the WordPiece model's tokens of the lowercased piece, offsets unchanged (same length). An
 # ASCII whitespace run (a tile of piece_sums) has none.
@@ -80,26 +81,25 @@ class HFTokenCounter:
 
     def _encode_offsets(self, texts: list[str]) -> list[Sequence[Span]]:
         """Spans of each piece; plain ASCII words skip the full pipeline (about 20x cheaper)."""
-        word, plain = self._word, _PLAIN_WORD.fullmatch
-        out: list[Sequence[Span] | None] = [word.offsets(t) if word and plain(t) else None for t in texts]
-        rest = [i for i, spans in enumerate(out) if spans is None]
-        if rest:
-            encs = self._tok.encode_batch([texts[i] for i in rest], add_special_tokens=False)
-            for i, enc in zip(rest, encs):
-                out[i] = enc.offsets
-        return out  # type: ignore[return-value]  # every slot is filled above
+        return self._per_piece(texts, self._word.offsets if self._word else None, lambda enc: enc.offsets)
 
     def _count_pieces(self, texts: list[str]) -> list[int]:
         """Tokens of each piece, as _encode_offsets would give, without building their spans
         (reading a token's offsets from the library costs as much as finding the token)."""
-        word, plain = self._word, _PLAIN_WORD.fullmatch
-        out = [word.count(t) if word and plain(t) else -1 for t in texts]
-        rest = [i for i, n in enumerate(out) if n < 0]
+        return self._per_piece(texts, self._word.count if self._word else None, lambda enc: len(enc.ids))
+
+    def _per_piece(self, texts: list[str], plain_way: Callable[[str], T] | None,
+                   encoded: Callable[[Any], T]) -> list[T]:
+        """`plain_way` (the WordPiece model alone) for plain pieces; the rest through the full
+        pipeline, in one batch, read by `encoded`."""
+        plain = _PLAIN_WORD.fullmatch
+        out: list[T | None] = [plain_way(t) if plain_way and plain(t) else None for t in texts]
+        rest = [i for i, done in enumerate(out) if done is None]
         if rest:
             encs = self._tok.encode_batch([texts[i] for i in rest], add_special_tokens=False)
             for i, enc in zip(rest, encs):
-                out[i] = len(enc.ids)
-        return out
+                out[i] = encoded(enc)
+        return out  # type: ignore[return-value]  # every slot is filled above
 
 
 def _layout(tok: Any) -> dict[str, Any]:
