@@ -34,7 +34,7 @@ class SourceMap:
         self._char_at: array[int] | None = None
         self.ascii = len(self.data) == len(text)  # then byte offsets are code-point offsets
         if not self.ascii:
-            cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+            cps = code_points(text)  # not ASCII: 32-bit code points
             widths = 1 + (cps >= 0x80) + (cps >= 0x800) + (cps >= 0x10000)
             byte_at = np.concatenate(([0], np.cumsum(widths)))
             # A direct byte -> code point table: a lookup per node edge, not a binary search. A byte
