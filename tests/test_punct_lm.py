@@ -229,3 +229,72 @@ def test_corrupted_text_ends_are_offsets_of_its_sentences(paras: list[str]) -> N
     assert text == " ".join(text.split()) and text == text.lower()
     # no punctuation token is left standing alone
     assert not any(w and all(unicodedata.category(c).startswith("P") for c in w) for w in text.split())
+
+
+def test_a_training_pass_reads_a_share_of_the_harvested_prose() -> None:
+    import torch
+
+    from chunkcli.train.punct_lm import pass_rows
+    from chunkcli.train.punct_lm_data import Rows
+
+    def rows(n: int, mark: int) -> Rows:
+        return Rows(np.full((n, 4, 2), mark, np.float16), np.full((n, 4), mark), np.zeros((n, 4), np.int8))
+
+    train = {"en.corrupted.train": rows(6, 2), "extra2-auto-8-2.corrupted.train": rows(10, 3)}
+    picked = pass_rows(train, 0.5, torch.Generator().manual_seed(0), extra_share=0.3)
+    assert sorted(picked.cats[:, 0].tolist()) == [2] * 6 + [3] * 3
+
+
+PROSE2 = ("A second manual tells another story. It is written in plain words and it explains what the "
+          "tool does, why it does it that way, and what a user should try when the result is not the "
+          "one they expected from it.")
+PROSE3 = ("The third text is about the weather in the hills. It rains there in the spring and the roads "
+          "turn to mud, so the farmers wait for the summer before they bring their sheep up from the "
+          "valley to the high fields.")
+
+
+def test_markup_is_reduced_to_the_text_a_reader_sees() -> None:
+    from chunkcli.train.punct_lm_extra import clean_markup
+
+    assert clean_markup("Call :func:`~os.path.join` or :ref:`the guide <guide>` now.") == "Call join or the guide now."
+    assert clean_markup("Use ``ls -l`` and `the site`_ or `x`, **bold** *em*.") == "Use ls -l and the site or x, bold em."
+    assert clean_markup("See *note Legal Matters:: and \u201cquotes\u201d \u2014 it\u2019s fine.") == \
+        "See Legal Matters and \"quotes\"  -  it's fine."
+    assert clean_markup("a * b * c and 2*3") == "a * b * c and 2*3"  # not emphasis
+
+
+def test_html_pages_give_their_paragraphs_only() -> None:
+    from chunkcli.train.punct_lm_extra import html_paragraphs, paragraphs
+
+    page = (f"<html><h1>Title</h1><p class='x'>{PROSE[:60]}<a href='#'>{PROSE[60:]}</a></p>"
+            "<pre>code();</pre><ul><li>item</li></ul><p>Fish &amp; chips \u2018here\u2019.</p></html>")
+    assert html_paragraphs(page) == PROSE + "\n\nFish & chips 'here'."
+    assert list(paragraphs(html_paragraphs(page))) == [PROSE]
+
+
+def test_prose_in_other_languages_is_not_kept() -> None:
+    from chunkcli.train.punct_lm_extra import is_prose
+
+    german = ("Der Parser liest die ganze Datei, bevor er beginnt. Dann geht er einmal durch den Baum und "
+              "merkt sich jeden Namen in einer Tabelle. Wird ein Name vor seiner Definition benutzt, meldet "
+              "er das und macht mit der Anweisung danach weiter, damit ein Fehler keine anderen verdeckt.")
+    assert is_prose(PROSE) and is_prose(PROSE2) and not is_prose(german)
+
+
+def test_harvest_reads_html_and_info_files_balances_packages_and_drops_copies(tmp_path) -> None:
+    import gzip
+
+    from chunkcli.train.punct_lm_extra import harvest
+
+    big, small, info = tmp_path / "docs" / "big-doc", tmp_path / "docs" / "small-doc", tmp_path / "info"
+    for d in (big / "html", big / "more", small, info):
+        d.mkdir(parents=True)
+    (big / "a.rst.txt").write_text(PROSE.replace("parser", "``parser``") + "\n", encoding="utf-8")
+    (big / "html" / "a.html").write_text(f"<p>{PROSE}</p><p>{PROSE2}</p>", encoding="utf-8")  # a copy, and more
+    (big / "more" / "b.md").write_text(PROSE3 + "\n", encoding="utf-8")
+    (small / "notes.text").write_text(PROSE3 + "\n", encoding="utf-8")
+    (info / "small.info-1.gz").write_bytes(gzip.compress(f"File: x\n\n   {PROSE2}\n".encode()))
+    assert harvest([tmp_path / "docs"], 10**6) == [PROSE, PROSE2, PROSE3]
+    # big-doc's files are skipped once it has given 100 characters, so the small package gets its turn
+    assert harvest([tmp_path / "docs"], len(PROSE) + len(PROSE3), per_source=100) == [PROSE, PROSE3]
+    assert harvest([info], 10**6) == [PROSE2]

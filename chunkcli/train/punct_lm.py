@@ -103,6 +103,7 @@ class Schedule:
     lr_top: float = 1e-4       # fine-tuned MiniLM layers
     lr_head: float = 2e-3
     select: str = "mean"       # "mean" of the three held-out F1s, or "corrupted"
+    extra_share: float = 1.0   # share of the harvested-prose rows in each pass
 
 
 def selection_score(f1: dict[str, float], select: str) -> float:
@@ -128,7 +129,7 @@ def train_head(cfg: HeadConfig, train: dict[str, Rows], val: dict[str, Rows], pl
                             weight_decay=1e-2)
     epoch, start = 0, time.monotonic()
     while time.monotonic() < deadline:
-        _epoch(net, opt, pass_rows(train, plan.clean_share, gen), gen, deadline, plan.crop)
+        _epoch(net, opt, pass_rows(train, plan.clean_share, gen, plan.extra_share), gen, deadline, plan.crop)
         net.eval()
         tuned = tune(val_scores(net, val))
         net.train()
@@ -160,14 +161,16 @@ def train_ensemble(cfg: HeadConfig, train: dict[str, Rows], val: dict[str, Rows]
     return ensemble, tuned
 
 
-def pass_rows(train: dict[str, Rows], clean_share: float, gen: Any) -> Rows:
-    """The rows of one pass: every corrupted row and a random `clean_share` of the punctuated ones
-    (punctuated text is the easy half; the pass time goes where the errors are)."""
+def pass_rows(train: dict[str, Rows], clean_share: float, gen: Any, extra_share: float = 1.0) -> Rows:
+    """The rows of one pass: every corrupted EWT row, a random `clean_share` of the punctuated ones
+    (punctuated text is the easy half; the pass time goes where the errors are) and a random
+    `extra_share` of the harvested prose (with millions of characters of it, a shorter pass means
+    more held-out checks to pick the best state from)."""
     import torch
 
     parts = []
     for key, rows in train.items():
-        share = 1.0 if ".corrupted." in key else clean_share
+        share = extra_share if key.startswith("extra") else 1.0 if ".corrupted." in key else clean_share
         pick = torch.randperm(len(rows.cats), generator=gen).numpy()[:round(share * len(rows.cats))]
         parts.append(Rows(rows.hidden[np.sort(pick)], rows.cats[np.sort(pick)], rows.labels[np.sort(pick)]))
     return Rows.concat(parts)
@@ -230,7 +233,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--extra-text", metavar="DIR|auto|none", default="auto",
                     help="also train on English prose harvested from DIR (auto: site-packages and /usr/share/doc), "
                          "split by our `sentence` strategy and corrupted like EWT (punct_lm_extra.py); none: EWT only")
-    ap.add_argument("--extra-chars", type=int, default=2_000_000, help="characters of prose --extra-text harvests at most")
+    ap.add_argument("--extra-chars", type=int, default=8_000_000, help="characters of prose --extra-text harvests at most")
+    ap.add_argument("--extra-per-source", type=int, default=2_000_000,
+                    help="characters of prose --extra-text takes from one package at most")
+    ap.add_argument("--extra-share", type=float, default=0.5, help="share of the harvested prose in each pass")
     args = ap.parse_args(argv)
     import torch
 
@@ -240,11 +246,12 @@ def main(argv: list[str] | None = None) -> int:
                               dropout=args.dropout, heads=args.heads), args.data / "ud"
     rows = cached_rows(ud, args.cache, load_encoder(cfg.frozen), (cfg.frozen, *cfg.taps), log)
     if args.extra_text != "none":
-        rows.update(extra_rows(args.extra_text, args.extra_chars, args.cache, load_encoder(cfg.frozen),
+        rows.update(extra_rows(args.extra_text, args.extra_chars, args.extra_per_source, args.cache, load_encoder(cfg.frozen),
                                (cfg.frozen, *cfg.taps), log))
     train = {k: r for k, r in rows.items() if k.endswith(".train")}
     val = {k: r for k, r in rows.items() if k.endswith(".val")}
-    plan = Schedule(args.minutes, args.seed, args.crop, args.clean_share, args.lr_top, select=args.select)
+    plan = Schedule(args.minutes, args.seed, args.crop, args.clean_share, args.lr_top, select=args.select,
+                    extra_share=args.extra_share)
     net, (t, tb, held) = train_ensemble(cfg, train, val, plan, log)
     model = HeadModel(cfg, {k: v.detach().half().float().numpy() for k, v in net.state_dict().items()}, t, tb)
     model.dev_scores = {"held_out_train": held, **dev_f1(model, ud)}

@@ -99,19 +99,20 @@ def encoded_rows(cache: Path, key: str, text: str, ends: list[int], enc: Encoder
         return Rows(hidden, z["cats"], z["labels"])
 
 
-def extra_rows(source: str, chars: int, cache: Path, enc: Encoder, taps: tuple[int, ...],
+def extra_rows(source: str, chars: int, per_source: int, cache: Path, enc: Encoder, taps: tuple[int, ...],
                log: Callable[[str], None]) -> dict[str, Rows]:
-    """{"extra-<source>-<chars>.corrupted.train": Rows} of harvested prose with silver labels
-    (punct_lm_extra.py); the corrupted text is kept in `cache` too (harvesting takes minutes).
-    The key holds ".corrupted." so every pass reads all of it, as it reads EWT's corrupted rows."""
+    """{"extra2-<source>-<chars>-<per_source>.corrupted.train": Rows} of harvested prose with silver
+    labels (punct_lm_extra.py); the corrupted text is kept in `cache` too (harvesting takes minutes).
+    The key holds ".corrupted." (the text is corrupted) and starts with "extra" (the trainer reads
+    a share of it per pass)."""
     from .punct_lm_extra import auto_roots, corrupted_text, harvest
 
-    key = f"extra-{re.sub(r'[^A-Za-z0-9]+', '_', source).strip('_')}-{chars}.corrupted.train"
+    key = f"extra2-{re.sub(r'[^A-Za-z0-9]+', '_', source).strip('_')}-{chars}-{per_source}.corrupted.train"
     path = cache / f"{key}.json"
     if not path.is_file():
-        log(f"harvesting up to {chars:,} characters of prose from {source}")
+        log(f"harvesting up to {chars:,} characters of prose from {source} ({per_source:,} per package)")
         roots = auto_roots() if source == "auto" else [Path(source)]
-        text, ends = corrupted_text(harvest(roots, chars))
+        text, ends = corrupted_text(harvest(roots, chars, per_source))
         path.write_text(json.dumps({"text": text, "ends": ends}), encoding="utf-8")
     data = json.loads(path.read_text(encoding="utf-8"))
     return {key: encoded_rows(cache, key, data["text"], data["ends"], enc, taps, log)}

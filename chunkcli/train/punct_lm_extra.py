@@ -2,11 +2,13 @@
 
     python -m chunkcli.train.punct_lm_extra DIR|auto [--chars 2000000] > extra.txt
 
-Prose that nobody here wrote — documentation (.md/.rst/.txt, README files,
-gzipped docs) and Python docstrings under DIR (`auto`: the installed
-site-packages and /usr/share/doc) — is cut into paragraphs; only paragraphs
-of real sentences are kept (no code, tables, lists, licence text, URL-heavy
-lines). Our own `sentence` strategy splits each clean paragraph into
+Prose that nobody here wrote — documentation (.md/.rst/.txt/.text, README
+files, GNU info files, the `<p>` paragraphs of HTML pages, gzipped or not) and
+Python docstrings under DIR (`auto`: the installed site-packages,
+/usr/share/doc and /usr/share/info) — is cut into paragraphs; only English
+paragraphs of real sentences are kept (no code, tables, lists, licence text,
+URL-heavy lines), at most `--per-source` characters from any one package, so
+one large manual does not make up the whole harvest. Our own `sentence` strategy splits each clean paragraph into
 sentences (silver labels: paragraph ends are certain, the rest is `sentence`'s
 ~94 F1), and every sentence is corrupted as the EWT `.corrupted` files are
 (shared/data/seg/README.md §1.3: punctuation tokens deleted, a word-internal
@@ -21,6 +23,7 @@ import argparse
 import ast
 import gzip
 import hashlib
+import html
 import re
 import sys
 import sysconfig
@@ -28,7 +31,8 @@ import unicodedata
 from pathlib import Path
 from typing import Iterable, Iterator
 
-DOC_SUFFIXES = (".md", ".rst", ".txt")
+DOC_SUFFIXES = (".md", ".rst", ".txt", ".text", ".info")
+HTML_SUFFIXES = (".html", ".htm")
 MIN_CHARS, MAX_CHARS = 200, 4000
 # Words of licence boilerplate and changelogs: grammatical, but nothing like the text we segment.
 BOILERPLATE = re.compile(r"\b(warranty|licen[cs]e|copyright|merchantability|liability|redistribution|"
@@ -38,32 +42,80 @@ NOT_PROSE_LINE = re.compile(r"^\s*([-*+#|>=~^`:.]|\d+[.)]\s|\w+\s*[:=]\s*$)|[{};
 URL = re.compile(r"https?://|www\.|\S+@\S+\.\w+")
 WORD = re.compile(r"[A-Za-z]+(?:'[a-z]+)?")
 END = re.compile(r"[.!?][\"')\]]*(?=\s|$)")
+# The most frequent English words: real English prose has many of them, other languages and
+# identifier soup few (German, French, Spanish pages in ASCII would otherwise pass).
+ENGLISH = frozenset("the of and to a in is that for it as with be on by this are or not from at "
+                    "an which you can if will have has but all one they their there when".split())
+# Typographic punctuation from HTML and Sphinx output, in ASCII (the prose filter wants ASCII).
+TYPOGRAPHY = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-",
+                            "\u2014": " - ", "\u2026": "...", "\u00a0": " "})
 
 
 def auto_roots() -> list[Path]:
-    """The installed Python packages and the system documentation."""
-    return [Path(sysconfig.get_paths()["purelib"]), Path("/usr/share/doc")]
+    """The installed Python packages and the system documentation (Debian's doc packages install
+    their manuals under /usr/share/doc, GNU manuals go to /usr/share/info)."""
+    return [Path(sysconfig.get_paths()["purelib"]), Path("/usr/share/doc"), Path("/usr/share/info")]
 
 
-def source_texts(roots: Iterable[Path]) -> Iterator[str]:
-    """Documentation files and Python docstrings under `roots`, in sorted path order."""
+def source_texts(roots: Iterable[Path]) -> Iterator[tuple[str, str]]:
+    """(source, text) of the documentation files and Python docstrings under `roots`, in sorted
+    path order; the source is the package: the first folder (or file stem) under the root."""
     for root in roots:
         for path in sorted(root.rglob("*")):
             if path.is_file() and not path.is_symlink():
-                yield from _texts_of(path)
+                source = f"{root}/{_package(path.relative_to(root))}"
+                yield from ((source, text) for text in _texts_of(path))
+
+
+def _package(rel: Path) -> str:
+    """`python3.11-doc` for python3.11-doc/html/a.html; `coreutils` for coreutils.info.gz."""
+    return rel.parts[0] if len(rel.parts) > 1 else re.sub(r"(\.info)?(-\d+)?(\.gz)?$", "", rel.name)
 
 
 def _texts_of(path: Path) -> Iterator[str]:
-    name = path.name.lower()
+    name = re.sub(r"(-\d+)?\.gz$", "", path.name.lower())  # find.info-2.gz reads as find.info
     try:
-        if name.endswith(".py"):
+        if name.endswith(".py") and name == path.name.lower():
             yield from _docstrings(path.read_text(encoding="utf-8"))
+        elif name.endswith(HTML_SUFFIXES):
+            yield html_paragraphs(_read(path))
         elif name.endswith(DOC_SUFFIXES) or name.startswith("readme"):
-            yield path.read_text(encoding="utf-8")
-        elif name.endswith(tuple(s + ".gz" for s in DOC_SUFFIXES)) or name.startswith("readme") and name.endswith(".gz"):
-            yield gzip.decompress(path.read_bytes()).decode("utf-8")
+            yield clean_markup(_read(path))
     except (UnicodeDecodeError, OSError, SyntaxError, ValueError, EOFError, RecursionError):
         return  # binary, unreadable or unparsable: not a source of prose
+
+
+def _read(path: Path) -> str:
+    data = path.read_bytes()
+    return (gzip.decompress(data) if path.name.endswith(".gz") else data).decode("utf-8")
+
+
+# Inline markup of reStructuredText / Markdown / info, reduced to its text: `:role:`~a.b`` → `b`,
+# `:ref:`title <target>`` → `title`, ``code`` / `text`_ / **bold** / *em* → their text.
+_ROLE = re.compile(r":[\w.:+-]+:`~?([^`<]*?)\s*(?:<[^`>]*>)?`")
+_TICKS = re.compile(r"``([^`]+)``|`([^`<]+?)\s*(?:<[^`>]*>)?`_{0,2}")
+_STARS = re.compile(r"\*\*([^*]+)\*\*|(?<![\w*])\*(\w[^*]*?)\*(?![\w*])")
+_INFO_NOTE = re.compile(r"\*[Nn]ote\s+([^:]+?)::")
+
+
+def clean_markup(text: str) -> str:
+    """`text` with inline markup replaced by what a reader sees (block markup is left for the
+    prose filter to reject); typographic quotes and dashes in ASCII."""
+    text = _ROLE.sub(lambda m: m.group(1).rsplit(".", 1)[-1] if m.group(0).count("~") else m.group(1), text)
+    text = _TICKS.sub(lambda m: m.group(1) or m.group(2), text)
+    text = _STARS.sub(lambda m: m.group(1) or m.group(2), text)
+    return _INFO_NOTE.sub(r"\1", text).translate(TYPOGRAPHY)
+
+
+_PARA = re.compile(r"<p\b[^>]*>(.*?)</p\s*>", re.S | re.I)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def html_paragraphs(page: str) -> str:
+    """The text of the page's `<p>` elements, one per blank-line separated block (tags dropped,
+    entities decoded, typography in ASCII); headings, lists, tables and code blocks are left out."""
+    paras = (html.unescape(_TAG.sub("", m.group(1))).translate(TYPOGRAPHY) for m in _PARA.finditer(page))
+    return "\n\n".join(" ".join(p.split()) for p in paras)
 
 
 def _docstrings(source: str) -> Iterator[str]:
@@ -92,6 +144,8 @@ def is_prose(para: str) -> bool:
     words = WORD.findall(para)
     if sum(map(len, words)) < 0.75 * len(para) or len(words) < 30:
         return False
+    if sum(w.lower() in ENGLISH for w in words) < 0.2 * len(words):
+        return False
     if len(END.findall(para)) < 2 or not END.search(para[-3:]):
         return False
     # Markup (RST roles, backticks, brackets) and identifiers mark technical reference text.
@@ -100,20 +154,31 @@ def is_prose(para: str) -> bool:
     return not BOILERPLATE.search(para) and not URL.search(para)
 
 
-def harvest(roots: Iterable[Path], max_chars: int) -> list[str]:
-    """Distinct prose paragraphs, in source order, until `max_chars` characters."""
+def harvest(roots: Iterable[Path], max_chars: int, per_source: int | None = None) -> list[str]:
+    """Distinct prose paragraphs, in source order, until `max_chars` characters; a package's files
+    are skipped once it has given `per_source` characters (default: `max_chars`; the file that
+    passes the cap is kept whole, so a package gives a little more)."""
     seen: set[bytes] = set()
-    out, total = [], 0
-    for text in source_texts(roots):
+    out, total, taken = [], 0, {}
+    for source, text in source_texts(roots):
+        if taken.get(source, 0) >= (per_source or max_chars):
+            continue
         for para in paragraphs(text):
-            key = hashlib.sha1(para.encode()).digest()
+            key = _letters_key(para)
             if key not in seen:
                 seen.add(key)
                 out.append(para)
                 total += len(para)
+                taken[source] = taken.get(source, 0) + len(para)
                 if total >= max_chars:
                     return out
     return out
+
+
+def _letters_key(para: str) -> bytes:
+    """The same paragraph read from two formats of one manual (HTML, reST, info) has the same
+    letters, not always the same spaces and punctuation."""
+    return hashlib.sha1(re.sub(r"[^a-z]+", "", para.lower()).encode()).digest()
 
 
 def split_sentences(para: str) -> list[str]:
@@ -158,10 +223,11 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m chunkcli.train.punct_lm_extra", description=__doc__.split("\n\n")[0])
     ap.add_argument("source", help="a folder of documentation / Python sources, or `auto`")
     ap.add_argument("--chars", type=int, default=2_000_000, help="stop after this many characters of prose")
+    ap.add_argument("--per-source", type=int, default=None, help="characters of prose from one package at most")
     ap.add_argument("--clean", action="store_true", help="print the clean paragraphs instead of the corrupted text")
     args = ap.parse_args(argv)
     roots = auto_roots() if args.source == "auto" else [Path(args.source)]
-    paras = harvest(roots, args.chars)
+    paras = harvest(roots, args.chars, args.per_source)
     sys.stdout.write("\n\n".join(paras) if args.clean else corrupted_text(paras)[0])
     return 0
 
