@@ -267,9 +267,10 @@ def test_html_pages_give_their_paragraphs_only() -> None:
     from chunkcli.train.punct_lm_extra import html_paragraphs, paragraphs
 
     page = (f"<html><h1>Title</h1><p class='x'>{PROSE[:60]}<a href='#'>{PROSE[60:]}</a></p>"
-            "<pre>code();</pre><ul><li>item</li></ul><p>Fish &amp; chips \u2018here\u2019.</p></html>")
-    assert html_paragraphs(page) == PROSE + "\n\nFish & chips 'here'."
-    assert list(paragraphs(html_paragraphs(page))) == [PROSE]
+            "<pre>code();</pre><ul><li>item</li></ul><p>Fish &amp; chips \u2018here\u2019.</p>"
+            f'<div class="title">Head</div><div class="para">{PROSE2}</div></html>')
+    assert html_paragraphs(page) == PROSE + "\n\nFish & chips 'here'.\n\n" + PROSE2
+    assert list(paragraphs(html_paragraphs(page))) == [PROSE, PROSE2]
 
 
 def test_prose_in_other_languages_is_not_kept() -> None:

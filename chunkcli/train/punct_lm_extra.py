@@ -107,14 +107,16 @@ def clean_markup(text: str) -> str:
     return _INFO_NOTE.sub(r"\1", text).translate(TYPOGRAPHY)
 
 
-_PARA = re.compile(r"<p\b[^>]*>(.*?)</p\s*>", re.S | re.I)
+# `<p>`, and DocBook/Publican's `<div class="para">` (the Debian Administrator's Handbook).
+_PARA = re.compile(r"<p\b[^>]*>(.*?)</p\s*>|<div\s+class=\"para\"[^>]*>(.*?)</div\s*>", re.S | re.I)
 _TAG = re.compile(r"<[^>]+>")
 
 
 def html_paragraphs(page: str) -> str:
-    """The text of the page's `<p>` elements, one per blank-line separated block (tags dropped,
+    """The text of the page's paragraph elements, one per blank-line separated block (tags dropped,
     entities decoded, typography in ASCII); headings, lists, tables and code blocks are left out."""
-    paras = (html.unescape(_TAG.sub("", m.group(1))).translate(TYPOGRAPHY) for m in _PARA.finditer(page))
+    paras = (html.unescape(_TAG.sub("", m.group(1) or m.group(2) or "")).translate(TYPOGRAPHY)
+             for m in _PARA.finditer(page))
     return "\n\n".join(" ".join(p.split()) for p in paras)
 
 
