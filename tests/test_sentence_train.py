@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from chunkcli.segment.sentence_gaps import ASK, candidate_gaps, decide
 from chunkcli.segment.sentence_units import _stripped_end
 from chunkcli.boundaries import gold_path, load_gold
-from chunkcli.train.data import Labelled, _drop_newlines, asked_gaps, encode, held_out, split_docs
+from chunkcli.train.data import Labelled, _drop_final_punct, _drop_newlines, asked_gaps, encode, held_out, split_docs
 
 TEXT = ("We met Dr. Lindqvist at 5 PM Bob said hi. It rained.\nAnother line: Then more\n\n"
         "The U.S. Army came. Prices rose 3.5 % in May Nobody cared")
@@ -41,6 +41,25 @@ def test_dropping_newlines_keeps_length_and_blank_lines(text: str, seed: int) ->
     assert all(a == b or (a == "\n" and b == " ") for a, b in zip(text, out))
     runs = [i for i, c in enumerate(text) if c == "\n" and "\n" in text[max(0, i - 1):i] + text[i + 1:i + 2]]
     assert all(out[i] == "\n" for i in runs)  # blank lines (paragraph breaks) survive
+
+
+@settings(max_examples=80, deadline=None)
+@given(sentences=st.lists(st.text(alphabet=st.sampled_from(list("ab Z.!?3é")), min_size=1, max_size=12), max_size=12),
+       seed=st.integers(0, 99), p=st.sampled_from([0.0, 0.5, 1.0]))
+def test_dropping_final_punctuation_keeps_each_sentence_but_its_final_marks(sentences: list[str], seed: int,
+                                                                            p: float) -> None:
+    text = " ".join(sentences)
+    ends = [sum(len(s) + 1 for s in sentences[:i + 1]) - 1 for i in range(len(sentences))]
+    out = _drop_final_punct(Labelled("t", text, ends), random.Random(seed), p)
+    starts = [0, *ends[:-1]]
+    got = [out.text[a:b] for a, b in zip([0, *out.ends[:-1]], out.ends)]
+    for orig, new in zip((text[a:b] for a, b in zip(starts, ends)), got):
+        stripped = orig.rstrip(".!?")
+        assert new in (orig, stripped)  # a sentence loses its final marks or nothing
+        assert new == orig or (stripped and stripped[-1].isalnum())  # only after a word
+    assert out.text == "".join(got)
+    if p == 0.0:
+        assert out.text == text and out.ends == ends
 
 
 @settings(max_examples=80, deadline=None)

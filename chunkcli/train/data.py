@@ -9,6 +9,7 @@ text length, so the same offsets hold.
 from __future__ import annotations
 
 import random
+import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -97,7 +98,7 @@ def held_out(ud: Path, share: float, variants: tuple[str, ...] = ("structured", 
     return out
 
 
-def sentence_texts(ud: Path, seed: int = 13, holdout: float = 0.0) -> list[Labelled]:
+def sentence_texts(ud: Path, seed: int = 13, holdout: float = 0.0, unended: float = 0.0) -> list[Labelled]:
     """`training_texts` plus more layouts of the EWT train text for the `sentence` model, which sees
     only the gaps its rules leave open: more varied contexts for those few questions generalise
     better (without the lowercased copies dev F1 drops ~0.7). Each keeps the text length."""
@@ -106,7 +107,45 @@ def sentence_texts(ud: Path, seed: int = 13, holdout: float = 0.0) -> list[Label
     g = _train_part(ud, HELD_OUT_SET, "structured", holdout)
     out.append(Labelled("en_ewt.train.some_newlines", _drop_newlines(g.text, rng, 0.5), g.ends))
     out.append(Labelled("en_ewt.train.wrapped2", _wrap(_drop_newlines(g.text, rng, 0.3), rng), g.ends))
-    return out
+    return out + unended_copies(ud, seed, holdout, unended)
+
+
+def punct_texts(ud: Path, seed: int = 13, holdout: float = 0.0, unended: float = 0.0) -> list[Labelled]:
+    """`training_texts` plus `unended_copies` (the punct model scores every gap, so it must see
+    sentences that end without punctuation inside otherwise punctuated text)."""
+    return training_texts(ud, seed, holdout) + unended_copies(ud, seed, holdout, unended)
+
+
+def unended_copies(ud: Path, seed: int, holdout: float, p: float) -> list[Labelled]:
+    """A flat copy of each spaced train split with the final punctuation of a share `p` of its
+    sentences removed (none when `p` is 0): web text often ends a passage or a document without
+    it ("... so come early Stayed in the ..."), and topic units need such ends as candidate cuts."""
+    if p <= 0:
+        return []
+    rng = random.Random(seed + 2)
+    return [_drop_final_punct(Labelled(f"{tb}.flat.unended", g.text, g.ends), rng, p)
+            for tb in TRAIN_SETS if not tb.startswith("zh")  # no spaces: no gap would be left to score
+            for g in [_train_part(ud, tb, "flat", holdout)]]
+
+
+_FINAL = re.compile(r"[.!?]+$")
+
+
+def _drop_final_punct(t: Labelled, rng: random.Random, p: float) -> Labelled:
+    """Each sentence's trailing . ! ? run is deleted with probability `p` (when a word precedes it);
+    the text gets shorter, so the sentence ends are recomputed."""
+    parts, ends, at, start = [], [], 0, 0
+    for end in t.ends:
+        piece = t.text[start:end]
+        m = _FINAL.search(piece)
+        if m and m.start() > 0 and piece[m.start() - 1].isalnum() and rng.random() < p:
+            piece = piece[:m.start()]
+        parts.append(piece)
+        at += len(piece)
+        ends.append(at)
+        start = end
+    parts.append(t.text[start:])
+    return Labelled(t.name, "".join(parts), ends)
 
 
 def _drop_newlines(text: str, rng: random.Random, p: float) -> str:

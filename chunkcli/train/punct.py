@@ -29,7 +29,7 @@ import numpy as np
 
 from ..segment.punct_features import PAD, UNK
 from ..segment.punct_model import MODELS_DIR, GapModel, NetConfig, build_net, half_state, save_model
-from .data import Encoded, Labelled, build_vocab, encode, held_out, sentence_texts, training_texts
+from .data import Encoded, Labelled, build_vocab, encode, held_out, punct_texts, sentence_texts, training_texts
 from .evaluate import dev_probs, f1_table, labelled_probs, tune_threshold
 
 # punct: convolution then a bidirectional GRU (long context for text without punctuation).
@@ -48,6 +48,8 @@ SENTENCE_SHARE = 0.4  # the sentence model trains for this share of --minutes at
 SENTENCE_STEPS = 3000
 SENTENCE_MEMBERS = 3  # an ensemble: +0.5 F1 on held-out train and dev over one network (seed noise ±0.3)
 SENTENCE_HOLDOUT = 0.1  # every 10th EWT train document: thresholds are tuned there, never on dev
+# Extra flat copies of the train splits with some sentence-final punctuation removed (data.unended_copies).
+PUNCT_UNENDED, SENTENCE_UNENDED = 0.0, 0.0
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,7 @@ class Plan:
     members: int = 1  # networks trained with seeds seed, seed+1, ...; their probabilities are averaged
     holdout: float = 0.0  # > 0: keep this share of EWT train documents out of training, tune thresholds on them
     seed: int = 13
+    unended: float = 0.0  # share of sentence ends stripped of their punctuation in extra flat copies
 
 
 def batches(enc: Encoded, reach: int, length: int, size: int, rng: np.random.Generator,
@@ -144,11 +147,13 @@ def _decay(opt: Any, progress: float, peak: float = 4e-3) -> None:
 
 
 def _strategy_probs(name: str) -> Any:
-    """The gap probabilities the shipped strategy computes (for `sentence`: rules + model)."""
-    from ..segment.punct import PunctSentences
+    """The gap probabilities of the strategy that ships this model: `sentence` (rules + model) or
+    `punct-fast` (the model at every gap, `sentence` first on punctuated text). Not `punct`: on
+    English that is the MiniLM model, and its class inherits `sentence`'s probs."""
+    from ..segment.punct_fast import FastPunctSentences
     from ..segment.sentence import Sentences
 
-    return (Sentences() if name == "sentence" else PunctSentences()).probs
+    return (Sentences() if name == "sentence" else FastPunctSentences()).probs
 
 
 def run_plan(plan: Plan, enc: Encoded, vocab: list[str], sufs: list[str], ud: Path, out: Path,
@@ -178,8 +183,13 @@ def _as_shipped(cfg: NetConfig, vocab: list[str], sufs: list[str], nets: list[An
 
 
 def _texts(plan: Plan, ud: Path) -> list[Labelled]:
-    """The sentence model gets extra layouts of EWT train (see data.sentence_texts)."""
-    return sentence_texts(ud, holdout=plan.holdout) if plan.name == "sentence" else training_texts(ud, holdout=plan.holdout)
+    """The sentence model gets extra layouts of EWT train (see data.sentence_texts), the punct model
+    flat copies with some sentence-final punctuation removed (data.punct_texts)."""
+    if plan.name == "sentence":
+        return sentence_texts(ud, holdout=plan.holdout, unended=plan.unended)
+    if plan.name == "punct":
+        return punct_texts(ud, holdout=plan.holdout, unended=plan.unended)
+    return training_texts(ud, holdout=plan.holdout)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -197,17 +207,22 @@ def main(argv: list[str] | None = None) -> int:
                          f"to tune the threshold (default {SENTENCE_HOLDOUT}; 0 = train on all and tune on dev)")
     ap.add_argument("--seed", type=int, default=13, help="sentence: seed of the first network")
     ap.add_argument("--steps", type=int, default=SENTENCE_STEPS, help="sentence: training steps per network")
+    ap.add_argument("--unended", type=float, default=None,
+                    help=f"share of sentences whose final punctuation is removed in an extra flat copy of each "
+                         f"train split (default: punct {PUNCT_UNENDED}, sentence {SENTENCE_UNENDED})")
     args = ap.parse_args(argv)
     import torch
 
     torch.set_num_threads(args.threads)
     log = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731 (a CLI entry point may print)
     ud = args.data / "ud"
-    plans = [Plan("punct", PUNCT_CFG, False, args.minutes, PUNCT_TUNE, PUNCT_TUNE_BARE),
+    plans = [Plan("punct", PUNCT_CFG, False, args.minutes, PUNCT_TUNE, PUNCT_TUNE_BARE,
+                  unended=PUNCT_UNENDED if args.unended is None else args.unended),
              Plan("punct-fast", FAST_CFG, False, args.minutes, PUNCT_TUNE, PUNCT_TUNE_BARE),
              Plan("sentence", SENTENCE_CFG, True, max(2.0, args.minutes * SENTENCE_SHARE), SENTENCE_TUNE,
                   word_dropout=0.3, asked_only=True, vocab=4000, steps=args.steps, members=args.members,
-                  holdout=args.holdout, seed=args.seed)]
+                  holdout=args.holdout, seed=args.seed,
+                  unended=SENTENCE_UNENDED if args.unended is None else args.unended)]
     args.out.mkdir(parents=True, exist_ok=True)
     for plan in plans:
         if plan.name != args.only and (args.only or plan.name == "punct-fast"):
