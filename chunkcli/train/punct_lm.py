@@ -1,10 +1,10 @@
 """Train the accurate English `--by punct` model (frozen MiniLM + a small head) and print dev scores.
 
-    python -m chunkcli.train.punct_lm --data ../shared/data/seg [--minutes 32] [--extra-text auto|DIR|none]
+    python -m chunkcli.train.punct_lm --data ../shared/data/seg [--minutes 44] [--extra-text auto|DIR|none]
 
 The installed all-MiniLM-L6-v2 encodes EWT train (structured and corrupted)
 and, with --extra-text, English prose harvested on this machine with silver
-labels (punct_lm_extra.py), once (cached in --cache, ~12 min); --heads heads (punct_lm_head.py,
+labels (punct_lm_extra.py), once (cached in --cache, ~20 min); --heads heads (punct_lm_head.py,
 different seeds, dropout) are trained on those vectors, --minutes shared
 between them, with flat and lowercased variants made on the fly; each keeps
 its best epoch on the held-out tenth of train (corrupted F1 first), and the
@@ -213,7 +213,7 @@ def dev_f1(model: HeadModel, ud: Path) -> dict[str, float]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m chunkcli.train.punct_lm", description=__doc__.split("\n\n")[0])
     ap.add_argument("--data", type=Path, required=True, help="the shared seg folder (with ud/)")
-    ap.add_argument("--minutes", type=float, default=32.0, help="training time of all heads together")
+    ap.add_argument("--minutes", type=float, default=44.0, help="training time of all heads together")
     ap.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "chunkcli-punct-lm",
                     help="where the encoder vectors of the training text are kept between runs")
     ap.add_argument("--out", type=Path, default=MODEL_PATH, help="where to write the head (.npz + .json)")
@@ -231,7 +231,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--threads", type=int, default=1,
                     help="torch threads (default 1: on a busy machine a second thread makes the GRU ~15x slower)")
     ap.add_argument("--extra-text", metavar="DIR|auto|none", default="auto",
-                    help="also train on English prose harvested from DIR (auto: site-packages and /usr/share/doc), "
+                    help="also train on English prose harvested from DIR (auto: site-packages, /usr/share/doc, /usr/share/info), "
                          "split by our `sentence` strategy and corrupted like EWT (punct_lm_extra.py); none: EWT only")
     ap.add_argument("--extra-chars", type=int, default=8_000_000, help="characters of prose --extra-text harvests at most")
     ap.add_argument("--extra-per-source", type=int, default=2_000_000,

@@ -42,7 +42,7 @@ NOT_PROSE_LINE = re.compile(r"^\s*([-*+#|>=~^`:.]|\d+[.)]\s|\w+\s*[:=]\s*$)|[{};
 URL = re.compile(r"https?://|www\.|\S+@\S+\.\w+")
 WORD = re.compile(r"[A-Za-z]+(?:'[a-z]+)?")
 END = re.compile(r"[.!?][\"')\]]*(?=\s|$)")
-# The most frequent English words: real English prose has many of them, other languages and
+# 36 of the most frequent English words: real English prose has many of them, other languages and
 # identifier soup few (German, French, Spanish pages in ASCII would otherwise pass).
 ENGLISH = frozenset("the of and to a in is that for it as with be on by this are or not from at "
                     "an which you can if will have has but all one they their there when".split())
