@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 DATA ?= ../shared/data
 DEMO_DB ?= demo/chunks.db
 
-.PHONY: install demo test test-fast bench man train-segmenter clean
+.PHONY: install demo test test-fast bench man train-segmenter train-docs clean
 
 install: $(STAMP)
 
@@ -39,15 +39,21 @@ bench: install
 man: install
 	$(BIN)/python -m chunkcli.manpage > man/chunkcli.1
 
-# ~90 min on 2 cores (the budgets the shipped models were trained with): the small punct model 20 min,
-# the sentence model ≈ 8 min (3 networks × 3000 steps), then the English MiniLM punct heads: ~15 min harvesting English
-# prose from installed documentation and encoding the training text once (cached in
-# $TMPDIR/chunkcli-punct-lm, ~2 GB) and 32 min training (4 heads); then the
-# topic boundary cues (~10 min, nearly all of it embedding the EWT train sentences).
+# ~2 h on 2 cores (the budgets the shipped models were trained with): the small punct model 20 min,
+# the sentence model ≈ 8-18 min (3 networks × 3000 steps), then the English MiniLM punct heads: harvesting
+# ~8 M characters of English prose from installed documentation (4 min) and encoding the training text
+# once (13 min; cached in $TMPDIR/chunkcli-punct-lm, ~4 GB; ~10 GB of memory) and 44 min training
+# (4 heads); then the topic boundary cues (~10 min, nearly all of it embedding the EWT train sentences).
+# The shipped punct heads read the Debian documentation installed by `make train-docs` (root); without
+# it the harvest is smaller and the result differs (docs/sentences.md).
 train-segmenter: install
 	$(BIN)/python -m chunkcli.train.punct --data $(DATA)/seg --minutes 20
-	$(BIN)/python -m chunkcli.train.punct_lm --data $(DATA)/seg --minutes 32
+	$(BIN)/python -m chunkcli.train.punct_lm --data $(DATA)/seg --minutes 44 --extra-text auto
 	$(BIN)/python -m chunkcli.train.topic --data $(DATA)
+
+train-docs:
+	apt-get install -y --no-install-recommends python3.11-doc linux-doc-6.1 debian-handbook \
+	  debian-reference-en developers-reference maint-guide gnu-standards jargon-text
 
 clean:
 	rm -rf demo .pytest_cache .hypothesis build *.egg-info
