@@ -13,6 +13,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterable
 
 import numpy as np
 
@@ -73,8 +74,7 @@ def _held_sentences(ud: Path, every: int) -> list[bool]:
     """Per sentence of EWT train: does it belong to a held-out document?"""
     g = load_gold(gold_path(ud, HELD_OUT_SET, "structured"))
     doc, out = 0, []
-    for i, end in enumerate(g.ends):
-        piece = g.text[g.ends[i - 1] if i else 0:end]
+    for piece in _sentences(g.text, g.ends):
         doc += "\n\n" in piece[:len(piece) - len(piece.lstrip())]  # the blank line before a new document
         out.append(doc % every == every - 1)
     return out
@@ -82,14 +82,22 @@ def _held_sentences(ud: Path, every: int) -> list[bool]:
 
 def _select(t: Labelled, keep: list[bool], name: str) -> Labelled:
     """The sentences marked in `keep`, each with the whitespace before it, joined; ends recomputed."""
+    return _joined(name, (piece for piece, k in zip(_sentences(t.text, t.ends), keep) if k))
+
+
+def _sentences(text: str, ends: list[int]) -> list[str]:
+    """Each sentence with the whitespace before it: the text from the previous end to its own."""
+    return [text[a:b] for a, b in zip([0, *ends[:-1]], ends)]
+
+
+def _joined(name: str, pieces: Iterable[str], tail: str = "") -> Labelled:
+    """Sentence pieces (as `_sentences` gives them) joined, with their ends, then `tail`."""
     parts, ends, at = [], [], 0
-    for i, end in enumerate(t.ends):
-        if keep[i]:
-            piece = t.text[t.ends[i - 1] if i else 0:end]
-            parts.append(piece)
-            at += len(piece)
-            ends.append(at)
-    return Labelled(name, "".join(parts), ends)
+    for piece in pieces:
+        parts.append(piece)
+        at += len(piece)
+        ends.append(at)
+    return Labelled(name, "".join(parts) + tail, ends)
 
 
 def held_out(ud: Path, share: float, variants: tuple[str, ...] = ("structured", "flat")) -> list[Labelled]:
@@ -136,18 +144,14 @@ _FINAL = re.compile(r"[.!?]+$")
 def _drop_final_punct(t: Labelled, rng: random.Random, p: float) -> Labelled:
     """Each sentence's trailing . ! ? run is deleted with probability `p` (when a word precedes it);
     the text gets shorter, so the sentence ends are recomputed."""
-    parts, ends, at, start = [], [], 0, 0
-    for end in t.ends:
-        piece = t.text[start:end]
+    def unended(piece: str) -> str:
         m = _FINAL.search(piece)
         if m and m.start() > 0 and piece[m.start() - 1].isalnum() and rng.random() < p:
-            piece = piece[:m.start()]
-        parts.append(piece)
-        at += len(piece)
-        ends.append(at)
-        start = end
-    parts.append(t.text[start:])
-    return Labelled(t.name, "".join(parts), ends)
+            return piece[:m.start()]
+        return piece
+
+    tail = t.text[t.ends[-1]:] if t.ends else t.text
+    return _joined(t.name, map(unended, _sentences(t.text, t.ends)), tail)
 
 
 def _drop_newlines(text: str, rng: random.Random, p: float) -> str:
