@@ -145,11 +145,11 @@ def throughput(items: Sequence[Item], counter) -> dict[str, float]:
     from chunkcli.records import Document
     from chunkcli.segment import segment_document
     from chunkcli.segment import topic_embed
-    from chunkcli.segment.topic_units import sentence_spans
+    from chunkcli.segment.topic_units import topic_spans
 
     docs = [Document(source=f"t{i}", text=_join(it, False)[0]) for i, it in enumerate(items)]
     opts = SegmentOptions(max_tokens=0, model=MODEL, strategy="topic")
-    sents = [d.text[s:e] for d in docs for s, e in sentence_spans(d, opts, counter)]
+    sents = [d.text[s:e] for d in docs for s, e in topic_spans(d, opts, counter)[0]]
     model = get_embedder(MODEL)._load()
     model.encode(sents[:64], batch_size=32)  # warm up both paths equally
     t0 = time.perf_counter()

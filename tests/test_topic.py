@@ -6,6 +6,8 @@ are made of disjoint vocabularies and the expected cuts are unambiguous.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -129,6 +131,33 @@ def test_units_cut_wherever_a_sentence_strategy_does() -> None:
     weak = SegmentOptions(strategy=fast, threshold=CANDIDATE_P)
     assert {u.end for u in REGISTRY[fast]().units(doc, weak, counter)} <= ends
     assert all(doc.text[s:e] == doc.text[s:e].strip() and s < e for s, e in spans)
+
+
+class _EveryWord:
+    """Stands in for the punctuation-agnostic splitter: a candidate cut after every word."""
+
+    def units(self, doc: Document, opts: SegmentOptions, counter: object) -> list:
+        from chunkcli.segment.base import Unit
+
+        return [Unit(m.start(), m.end(), {}) for m in re.finditer(r"\S+", doc.text)]
+
+
+@pytest.mark.skipif("sentence" not in (load_all() or REGISTRY), reason="sentence strategy not installed")
+def test_paragraph_text_compares_the_sentence_strategys_own_sentences(monkeypatch: pytest.MonkeyPatch) -> None:
+    from chunkcli.segment import topic_units
+    from chunkcli.tokens import counter_for_model
+
+    monkeypatch.setitem(REGISTRY, "every-word", _EveryWord)
+    monkeypatch.setattr(topic_units, "splitters", lambda: ["sentence", "every-word"])
+    para = "The team met on Monday. They chose a date. Everyone agreed."
+    text = "\n\n".join([para, para.replace("Monday", "Friday"), para.replace("team", "club")])
+    doc, counter = Document("p.txt", text), counter_for_model(None)
+    spans, allowed = topic_units.topic_spans(doc, SegmentOptions(), counter)
+    assert [e for _, e in spans] == [u.end for u in REGISTRY["sentence"]().units(doc, SegmentOptions(), counter)]
+    assert allowed == paragraph_gaps(text, spans) and sum(allowed) == 2
+    flat = Document("f.txt", text.replace("\n\n", " "))  # no paragraphs: every candidate is a unit end
+    spans, allowed = topic_units.topic_spans(flat, SegmentOptions(), counter)
+    assert allowed is None and len(spans) == len(flat.text.split())
 
 
 NASTY = st.one_of(

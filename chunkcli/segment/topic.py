@@ -31,7 +31,7 @@ from .topic_cues import load_cues
 from .topic_dp import Prefix, dp_boundaries, gap_gains
 from .topic_embed import count_tokens, embed_texts
 from .topic_score import window_similarity
-from .topic_units import Span, paragraph_gaps, sentence_spans
+from .topic_units import Span, topic_spans
 
 # Default --threshold: 1.25 up to 60 sentences, growing with log(length) beyond, since longer
 # documents have longer topics. Chosen on Choi-style documents and ewt_docs from EWT *train* (docs/topic.md).
@@ -75,24 +75,18 @@ def default_penalty(n_units: int) -> float:
     return PENALTY * (1 + LENGTH_SLOPE * max(0.0, math.log(max(n_units, 1) / SHORT_DOC)))
 
 
-def use_paragraphs(gaps: Sequence[bool]) -> bool:
-    """Cut only at paragraph breaks when the text has paragraphs of several sentences."""
-    return 0 < sum(gaps) <= 0.6 * len(gaps)
-
-
 @register("topic", "topic segments: optimal cuts where sentence embeddings change "
                    "(meta.boundary_score = gain + learned cue)")
 class TopicSegments:
     name = "topic"
 
     def units(self, doc: Document, opts: SegmentOptions, counter: TokenCounter) -> list[Unit]:
-        spans = sentence_spans(doc, opts, counter)
+        spans, allowed = topic_spans(doc, opts, counter)
         if not spans:
             return []
         texts = [doc.text[s:e] for s, e in spans]
         vecs = embed_texts(texts, opts.model)
-        gaps = paragraph_gaps(doc.text, spans)
-        result = segment_vectors(vecs, count_tokens(texts, counter), opts, gaps if use_paragraphs(gaps) else None)
+        result = segment_vectors(vecs, count_tokens(texts, counter), opts, allowed)
         if opts.max_tokens <= 0:
             return _segment_units(spans, result, opts.explain)
         return _sentence_units(spans, result, opts.explain)
