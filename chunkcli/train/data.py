@@ -121,10 +121,12 @@ def sentence_texts(ud: Path, seed: int = 13, holdout: float = 0.0, unended: floa
     return out + unended_copies(ud, seed, holdout, unended)
 
 
-def punct_texts(ud: Path, seed: int = 13, holdout: float = 0.0, unended: float = 0.0) -> list[Labelled]:
+def punct_texts(ud: Path, seed: int = 13, holdout: float = 0.0, unended: float = 0.0,
+                extra: Iterable[Labelled] = ()) -> list[Labelled]:
     """`training_texts` plus `unended_copies` (the punct model scores every gap, so it must see
-    sentences that end without punctuation inside otherwise punctuated text)."""
-    return training_texts(ud, seed, holdout) + unended_copies(ud, seed, holdout, unended)
+    sentences that end without punctuation inside otherwise punctuated text), plus `extra` texts
+    (harvested de/fr/es/zh prose, punct_extra_lang.extra_lang_texts)."""
+    return training_texts(ud, seed, holdout) + unended_copies(ud, seed, holdout, unended) + list(extra)
 
 
 def unended_copies(ud: Path, seed: int, holdout: float, p: float) -> list[Labelled]:

@@ -68,6 +68,7 @@ class Plan:
     holdout: float = 0.0  # > 0: keep this share of EWT train documents out of training, tune thresholds on them
     seed: int = 13
     unended: float = 0.0  # share of sentence ends stripped of their punctuation in extra flat copies
+    extra_lang: str = "none"  # punct: harvested de/fr/es/zh prose (`auto` or a folder; punct_extra_lang)
 
 
 def batches(enc: Encoded, reach: int, length: int, size: int, rng: np.random.Generator,
@@ -188,8 +189,17 @@ def _texts(plan: Plan, ud: Path) -> list[Labelled]:
     if plan.name == "sentence":
         return sentence_texts(ud, holdout=plan.holdout, unended=plan.unended)
     if plan.name == "punct":
-        return punct_texts(ud, holdout=plan.holdout, unended=plan.unended)
+        return punct_texts(ud, holdout=plan.holdout, unended=plan.unended, extra=_extra_lang(plan.extra_lang))
     return training_texts(ud, holdout=plan.holdout)
+
+
+def _extra_lang(source: str) -> list[Labelled]:
+    """Structured, flat and corrupted copies of the de/fr/es/zh prose harvested from `source`."""
+    if source == "none":
+        return []
+    from .punct_extra_lang import extra_lang_texts
+
+    return extra_lang_texts(source, log=lambda msg: print(msg, file=sys.stderr, flush=True))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -210,6 +220,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--unended", type=float, default=None,
                     help=f"share of sentences whose final punctuation is removed in an extra flat copy of each "
                          f"train split (default: punct {PUNCT_UNENDED}, sentence {SENTENCE_UNENDED})")
+    ap.add_argument("--extra-lang-text", default="none", metavar="auto|none|DIR",
+                    help="punct: add German, French, Spanish and Chinese prose harvested from DIR or (`auto`) the "
+                         "installed Debian documentation, labelled by `sentence` (default none)")
     args = ap.parse_args(argv)
     import torch
 
@@ -217,7 +230,7 @@ def main(argv: list[str] | None = None) -> int:
     log = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731 (a CLI entry point may print)
     ud = args.data / "ud"
     plans = [Plan("punct", PUNCT_CFG, False, args.minutes, PUNCT_TUNE, PUNCT_TUNE_BARE,
-                  unended=PUNCT_UNENDED if args.unended is None else args.unended),
+                  unended=PUNCT_UNENDED if args.unended is None else args.unended, extra_lang=args.extra_lang_text),
              Plan("punct-fast", FAST_CFG, False, args.minutes, PUNCT_TUNE, PUNCT_TUNE_BARE),
              Plan("sentence", SENTENCE_CFG, True, max(2.0, args.minutes * SENTENCE_SHARE), SENTENCE_TUNE,
                   word_dropout=0.3, asked_only=True, vocab=4000, steps=args.steps, members=args.members,

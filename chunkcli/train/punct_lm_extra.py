@@ -29,7 +29,7 @@ import sys
 import sysconfig
 import unicodedata
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 DOC_SUFFIXES = (".md", ".rst", ".txt", ".text", ".info")
 HTML_SUFFIXES = (".html", ".htm")
@@ -128,14 +128,16 @@ def _docstrings(source: str) -> Iterator[str]:
                 yield doc
 
 
-def paragraphs(text: str) -> Iterator[str]:
-    """Blank-line separated blocks of `text` that read as prose, unwrapped to one line."""
+def paragraphs(text: str, prose: Callable[[str], bool] | None = None,
+               join: Callable[[list[str]], str] = " ".join) -> Iterator[str]:
+    """Blank-line separated blocks of `text` that read as prose (`prose`, default `is_prose`:
+    English), unwrapped to one line by `join` (Chinese joins wrapped lines without a space)."""
     for block in re.split(r"\n\s*\n", text.replace("\r\n", "\n")):
         lines = block.strip("\n").split("\n")
         if any(NOT_PROSE_LINE.search(line) for line in lines):
             continue
-        para = " ".join(line.strip() for line in lines)
-        if is_prose(para):
+        para = join([line.strip() for line in lines])
+        if (prose or is_prose)(para):
             yield para
 
 
@@ -156,17 +158,20 @@ def is_prose(para: str) -> bool:
     return not BOILERPLATE.search(para) and not URL.search(para)
 
 
-def harvest(roots: Iterable[Path], max_chars: int, per_source: int | None = None) -> list[str]:
+def harvest(roots: Iterable[Path], max_chars: int, per_source: int | None = None,
+            split: Callable[[str], Iterable[str]] = paragraphs,
+            key_of: Callable[[str], bytes] | None = None) -> list[str]:
     """Distinct prose paragraphs, in source order, until `max_chars` characters; a package's files
     are skipped once it has given `per_source` characters (default: `max_chars`; the file that
-    passes the cap is kept whole, so a package gives a little more)."""
+    passes the cap is kept whole, so a package gives a little more). `split` cuts a file's text
+    into kept paragraphs and `key_of` says which are copies (defaults: English prose, by letters)."""
     seen: set[bytes] = set()
     out, total, taken = [], 0, {}
     for source, text in source_texts(roots):
         if taken.get(source, 0) >= (per_source or max_chars):
             continue
-        for para in paragraphs(text):
-            key = _letters_key(para)
+        for para in split(text):
+            key = (key_of or _letters_key)(para)
             if key not in seen:
                 seen.add(key)
                 out.append(para)
@@ -201,12 +206,14 @@ def _is_punct(token: str) -> bool:
 _TOKENS = re.compile(r"\w+(?:\.\w+)+\.|\w+(?:[.'’,]\w+)*|[^\w\s]|\s+")
 
 
-def corrupt(sentence: str) -> str:
+def corrupt(sentence: str, spaced: bool = True) -> str:
     """The sentence as the EWT `.corrupted` files render it (README §1.3, with a regex
     tokenisation instead of the gold UD tokens): every punctuation token becomes a space (so
-    `search-engine` stays two words), then lowercase and collapse whitespace."""
+    `search-engine` stays two words) — with `spaced=False` (Chinese) it is deleted —, then
+    lowercase and collapse whitespace."""
+    gap = " " if spaced else ""
     tokens = _TOKENS.findall(sentence)
-    return " ".join("".join(" " if _is_punct(t) else t for t in tokens).lower().split())
+    return " ".join("".join(gap if _is_punct(t) else t for t in tokens).lower().split())
 
 
 def corrupted_text(paras: Iterable[str]) -> tuple[str, list[int]]:
