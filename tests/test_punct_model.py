@@ -77,6 +77,25 @@ def test_punct_uses_sentence_rules_only_on_punctuated_text() -> None:
     assert [text[u.start:u.end] for u in units] == ["We met Dr. Lindqvist at noon.", "She was late."]
 
 
+def test_rules_only_leaves_the_open_questions_to_the_punct_model() -> None:
+    """With `rules_only` (the MiniLM `punct`), a gap the `sentence` rules decide keeps their
+    decision, and a gap they leave to a model ("Vladimir Putin": a word before a capital) takes
+    the punct model's probability, not `sentence`'s own network's."""
+    from chunkcli.segment.punct_fast import sentence_decisions_first
+    from chunkcli.segment.sentence import Sentences
+
+    text = "We met President Vladimir Putin today. He smiled at us: Thanks for coming"
+    vladimir, today, us = (text.index(w) + len(w) for w in ("Vladimir", "today.", "us:"))
+    model = [(vladimir, 0.93), (today, 0.02), (us, 0.61)]
+    rules = dict(Sentences().rule_probs(text))
+    assert today in rules and vladimir not in rules and us not in rules  # asked gaps are skipped
+    got = dict(sentence_decisions_first(text, False, iter(model), 0.5, rules_only=True))
+    assert got[vladimir] == 0.93 and got[us] == 0.61  # the punct model answers the open questions
+    assert got[today] > 0.5  # ". He": the rule's boundary, rescaled, beats the model's 0.02
+    full = dict(sentence_decisions_first(text, False, iter(model), 0.5))
+    assert full[vladimir] != 0.93 and full[us] != 0.61  # without it, `sentence`'s network answers
+
+
 def test_numpy_path_matches_torch_for_a_dilated_convolution(tmp_path: Path) -> None:
     """`--by sentence` runs its model in numpy (no torch import): same probabilities as the torch net."""
     cfg = NetConfig(k=2, word_dim=8, suffix_dim=4, shape_dim=4, hidden=16, wide=8, wide_k=3, wide_dilation=2)

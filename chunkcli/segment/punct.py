@@ -6,8 +6,9 @@ a small trained head (chunkcli/models/punct_lm.*, trained by
 `python -m chunkcli.train.punct_lm`) that scores the gap after every word
 piece — it finds sentence ends in lowercased text without punctuation or
 newlines. On text that does have sentence punctuation, the `sentence`
-strategy's decisions take precedence at the gaps it considers (abbreviations,
-initials, decimals), and the model decides everywhere else. Other languages
+strategy's rules take precedence at the gaps they decide (abbreviations,
+initials, decimals, punctuation before a capital), and the model decides
+everywhere else, including the gaps the rules leave open. Other languages
 get the small model of `--by punct-fast`. `--threshold` sets the probability
 needed to cut (default: tuned on held-out training text, one value for
 punctuated text and one for text without punctuation); each unit's
@@ -49,4 +50,6 @@ class PunctSentences(Sentences):
     def lm_probs(self, model, text: str, bare: bool) -> Iterator[tuple[int, float]]:
         from .punct_lm import gap_probs
 
-        return sentence_decisions_first(text, bare, gap_probs(model, text), model.threshold)
+        # The MiniLM model answers the questions `sentence`'s rules leave open better than
+        # `sentence`'s own network: en dev 94.9 / 89.8 -> 95.9 / 92.0 (structured / flat).
+        return sentence_decisions_first(text, bare, gap_probs(model, text), model.threshold, rules_only=True)

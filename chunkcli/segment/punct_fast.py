@@ -37,20 +37,25 @@ class FastPunctSentences(Sentences):
         return sentence_decisions_first(text, is_bare(text), gap_probs(model, text), model.threshold)
 
 
-def sentence_decisions_first(text: str, bare: bool, model_probs: Probs,
-                             threshold: float) -> Iterator[tuple[int, float]]:
+def sentence_decisions_first(text: str, bare: bool, model_probs: Probs, threshold: float,
+                             rules_only: bool = False) -> Iterator[tuple[int, float]]:
     """A punct model's gap probabilities, overruled by the `sentence` strategy at the gaps it
     decides on punctuated text; on bare text (its rules assume punctuation and case) the model's alone.
 
+    With `rules_only`, only the `sentence` rules overrule: the gaps they leave open (":" before
+    a capital, a word before a capital...) go to the punct model rather than to `sentence`'s own
+    small network — right for a punct model that answers those better (the MiniLM one does, the
+    `punct-fast` one does not; docs/sentences.md).
     `sentence` scores are rescaled so that its own threshold falls on `threshold` (the punct
-    model's): at the default thresholds it cuts exactly where `--by sentence` would."""
+    model's): at the default thresholds it cuts where `--by sentence` would, at the gaps it decides."""
     from .punct_model import load_model
 
     if bare:
         return iter(model_probs)
     sentence = load_model("sentence")
     rescale = threshold_map(sentence.threshold, threshold)
-    return prefer_first(((e, rescale(p)) for e, p in Sentences().probs(sentence, text)), model_probs)
+    decided = Sentences().rule_probs(text) if rules_only else Sentences().probs(sentence, text)
+    return prefer_first(((e, rescale(p)) for e, p in decided), model_probs)
 
 
 def threshold_map(source: float, target: float) -> Callable[[float], float]:

@@ -35,12 +35,11 @@ class Sentences:
         return units_from_probs(doc.text, self.probs(model, doc.text), threshold)
 
     def probs(self, model, text: str) -> Iterator[tuple[int, float]]:
-        from .sentence_gaps import ASK, candidate_gaps, decide
+        from .sentence_gaps import ASK
 
         pending: list[tuple[int, float]] = []
         asked: list[tuple[int, int]] = []
-        for end, nxt in candidate_gaps(text):
-            p = decide(text, end, nxt)
+        for end, nxt, p in _rule_decisions(text):
             pending.append((end, p))
             if p == ASK:
                 asked.append((end, nxt))
@@ -49,8 +48,22 @@ class Sentences:
                     pending, asked = [], []
         yield from _answer(model, text, pending, asked)
 
+    def rule_probs(self, text: str) -> Iterator[tuple[int, float]]:
+        """(end, p) at the candidate gaps the rules decide, in order; the gaps they leave to the
+        model are skipped (a stronger model than this strategy's own can answer those)."""
+        from .sentence_gaps import ASK
+
+        return ((end, p) for end, _, p in _rule_decisions(text) if p != ASK)
+
     def merge_meta(self, units: Sequence[Unit]) -> dict:
         return merge_sentence_meta(units)
+
+
+def _rule_decisions(text: str) -> Iterator[tuple[int, int, float]]:
+    """(end, next start, p) at every candidate gap, p being the rules' probability or ASK."""
+    from .sentence_gaps import candidate_gaps, decide
+
+    return ((end, nxt, decide(text, end, nxt)) for end, nxt in candidate_gaps(text))
 
 
 def _answer(model, text: str, pending: list[tuple[int, float]], asked: list[tuple[int, int]]) -> Iterator[tuple[int, float]]:
