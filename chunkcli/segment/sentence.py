@@ -2,8 +2,8 @@
 
 Candidate gaps (punctuation + whitespace, CJK terminals, line ends) are found
 by one regex; rules settle most of them (sentence_gaps.py), and a small learned
-model (chunkcli/models/sentence.*: three convolutional networks, the second and
-third asked only where the first is unsure; trained by `python -m
+model (chunkcli/models/sentence.*: five convolutional networks, the second to
+fifth asked only where the first is unsure; trained by `python -m
 chunkcli.train.punct`) scores the rest in batches — ":" before a capital, "." after a capital or a
 number, "?" before a lowercase word, hard-wrapped lines. The model learned
 those from UD data; the rules carry what UD cannot teach (abbreviations,
