@@ -53,7 +53,12 @@ train-segmenter: install
 
 train-docs:
 	apt-get install -y --no-install-recommends python3.11-doc linux-doc-6.1 debian-handbook \
-	  debian-reference-en developers-reference maint-guide gnu-standards jargon-text
+	  debian-reference-en developers-reference maint-guide gnu-standards jargon-text \
+	  debian-reference-de debian-reference-fr debian-reference-es debian-reference-zh-cn \
+	  developers-reference-de developers-reference-fr maint-guide-de maint-guide-fr maint-guide-es \
+	  maint-guide-zh-cn debian-faq-de debian-faq-fr debian-faq-zh-cn debian-history \
+	  installation-guide-$$(dpkg --print-architecture) debian-edu-doc-de debian-edu-doc-fr \
+	  debian-edu-doc-es debian-edu-doc-zh-cn aptitude-doc-fr aptitude-doc-es
 
 clean:
 	rm -rf demo .pytest_cache .hypothesis build *.egg-info
