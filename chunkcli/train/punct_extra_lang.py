@@ -54,7 +54,8 @@ FUNCTION_WORDS = {lang: frozenset(words.split()) for lang, words in {
     "ro": "și în cu este pe care nu să din pentru sau fi mai",
     "sv": "och att det som en är på för med av den till inte har kan om eller",
 }.items()}
-LETTERS = {"de": "äöüßÄÖÜ", "fr": "àâæçéèêëîïôœùûüÿÀÂÆÇÉÈÊËÎÏÔŒÙÛÜŸ", "es": "áéíñóúüÁÉÍÑÓÚÜ¿¡"}
+LETTERS = {"de": "äöüßÄÖÜ", "fr": "àâæçéèêëîïôœùûüÿÀÂÆÇÉÈÊËÎÏÔŒÙÛÜŸ",
+           "es": "áéíñóúüÁÉÍÑÓÚÜ¿¡"}
 TYPOGRAPHY = "«»‹›„“”‘’–—…\u00a0\u202f°€§"  # allowed besides ASCII and the language's letters
 WORD = re.compile(r"[^\W\d_]+")
 MARKUP = re.compile(r"`|\*\*|__|\[\d*\]|\w\(\)|\w_\w|\w\.\w+\(")
@@ -99,7 +100,8 @@ def is_prose(para: str, lang: str) -> bool:
         return False
     if len(END.findall(para)) < 2 or not re.search(r"[.!?][\"')\]»“”]*$", para):
         return False
-    return not (MARKUP.search(para) or BOILERPLATE.search(para) or LANG_BOILERPLATE.search(para) or URL.search(para))
+    return not (MARKUP.search(para) or BOILERPLATE.search(para) or LANG_BOILERPLATE.search(para)
+                or URL.search(para))
 
 
 def is_chinese_prose(para: str) -> bool:
@@ -140,7 +142,9 @@ def harvest_lang(roots: Iterable[Path], lang: str, max_chars: int | None = None,
                  per_source: int = PER_SOURCE) -> list[str]:
     """Distinct `lang` prose paragraphs under `roots`, at most `max_chars` characters."""
     prose = partial(is_prose, lang=lang)
-    split = (lambda text: paragraphs(unwrap_chinese(text), prose)) if lang == "zh" else partial(paragraphs, prose=prose)
+    split = partial(paragraphs, prose=prose)
+    if lang == "zh":
+        split = lambda text: paragraphs(unwrap_chinese(text), prose)  # noqa: E731
     return harvest(roots, max_chars or DEFAULT_CHARS[lang], per_source, split=split, key_of=letters_key)
 
 
@@ -177,7 +181,8 @@ def extra_lang_texts(source: str | Path, langs: Iterable[str] = LANGS,
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m chunkcli.train.punct_extra_lang", description=__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(prog="python -m chunkcli.train.punct_extra_lang",
+                                 description=__doc__.split("\n\n")[0])
     ap.add_argument("source", help="a folder of documentation, or `auto`")
     ap.add_argument("--lang", choices=LANGS, default="de")
     ap.add_argument("--chars", type=int, default=None, help="stop after this many characters of prose")
