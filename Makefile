@@ -39,16 +39,16 @@ bench: install
 man: install
 	$(BIN)/python -m chunkcli.manpage > man/chunkcli.1
 
-# ~2 h on 2 cores (the budgets the shipped models were trained with): the small punct model 20 min,
+# ~2.5 h on 2 cores (the budgets the shipped models were trained with): the small punct model 20 min,
 # the sentence model ≈ 10-25 min (5 networks × 3000 steps), then the English MiniLM punct heads: harvesting
 # ~8 M characters of English prose from installed documentation (4 min) and encoding the training text
-# once (13 min; cached in $TMPDIR/chunkcli-punct-lm, ~4 GB; ~10 GB of memory) and 44 min training
+# once (13 min; cached in $TMPDIR/chunkcli-punct-lm, ~4 GB; ~10 GB of memory) and 66 min training
 # (4 heads); then the topic boundary cues (~10 min, nearly all of it embedding the EWT train sentences).
 # The shipped punct heads read the Debian documentation installed by `make train-docs` (root); without
 # it the harvest is smaller and the result differs (docs/sentences.md).
 train-segmenter: install
 	$(BIN)/python -m chunkcli.train.punct --data $(DATA)/seg --minutes 20
-	$(BIN)/python -m chunkcli.train.punct_lm --data $(DATA)/seg --minutes 44 --extra-text auto
+	$(BIN)/python -m chunkcli.train.punct_lm --data $(DATA)/seg --minutes 66 --extra-text auto
 	$(BIN)/python -m chunkcli.train.topic --data $(DATA)
 
 train-docs:

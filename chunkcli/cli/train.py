@@ -19,7 +19,7 @@ app.add_typer(train_app, name="train")
 def segmenter(
     data: Annotated[Path, typer.Option("--data", help="The shared seg folder (with ud/*.gold.json).")],
     out: Annotated[Optional[Path], typer.Option("--out", help="Where to write the models (default: the package).")] = None,
-    minutes: Annotated[float, typer.Option("--minutes", help="Training time of each punct model (each of the 5 sentence networks: at most 0.4 of it, 3000 steps; the shipped punct-lm used 44 for its 4 heads).")] = 12.0,
+    minutes: Annotated[float, typer.Option("--minutes", help="Training time of each punct model (each of the 5 sentence networks: at most 0.4 of it, 3000 steps; the shipped punct-lm used 66 for its 4 heads).")] = 12.0,
     only: Annotated[Optional[str], typer.Option("--only", help="punct-lm (the English MiniLM head of --by punct), punct (the small model, also --by punct-fast), punct-fast (a convolution-only variant), sentence, or topic (the learned boundary cues of --by topic) (default: punct and sentence).")] = None,
     debug: Debug = False,
 ) -> int:

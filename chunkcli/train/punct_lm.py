@@ -1,6 +1,6 @@
 """Train the accurate English `--by punct` model (frozen MiniLM + a small head) and print dev scores.
 
-    python -m chunkcli.train.punct_lm --data ../shared/data/seg [--minutes 44] [--extra-text auto|DIR|none]
+    python -m chunkcli.train.punct_lm --data ../shared/data/seg [--minutes 66] [--extra-text auto|DIR|none]
 
 The installed all-MiniLM-L6-v2 encodes EWT train (structured and corrupted)
 and, with --extra-text, English prose harvested on this machine with silver
@@ -213,7 +213,7 @@ def dev_f1(model: HeadModel, ud: Path) -> dict[str, float]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m chunkcli.train.punct_lm", description=__doc__.split("\n\n")[0])
     ap.add_argument("--data", type=Path, required=True, help="the shared seg folder (with ud/)")
-    ap.add_argument("--minutes", type=float, default=44.0, help="training time of all heads together")
+    ap.add_argument("--minutes", type=float, default=66.0, help="training time of all heads together")
     ap.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "chunkcli-punct-lm",
                     help="where the encoder vectors of the training text are kept between runs")
     ap.add_argument("--out", type=Path, default=MODEL_PATH, help="where to write the head (.npz + .json)")
