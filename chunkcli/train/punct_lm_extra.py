@@ -128,15 +128,14 @@ def _docstrings(source: str) -> Iterator[str]:
                 yield doc
 
 
-def paragraphs(text: str, prose: Callable[[str], bool] | None = None,
-               join: Callable[[list[str]], str] = " ".join) -> Iterator[str]:
+def paragraphs(text: str, prose: Callable[[str], bool] | None = None) -> Iterator[str]:
     """Blank-line separated blocks of `text` that read as prose (`prose`, default `is_prose`:
-    English), unwrapped to one line by `join` (Chinese joins wrapped lines without a space)."""
+    English), unwrapped to one line (Chinese text is unwrapped before: punct_extra_lang)."""
     for block in re.split(r"\n\s*\n", text.replace("\r\n", "\n")):
         lines = block.strip("\n").split("\n")
         if any(NOT_PROSE_LINE.search(line) for line in lines):
             continue
-        para = join([line.strip() for line in lines])
+        para = " ".join(line.strip() for line in lines)
         if (prose or is_prose)(para):
             yield para
 
