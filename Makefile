@@ -43,12 +43,14 @@ man: install
 # the sentence model ≈ 10-25 min (5 networks × 3000 steps), then the English MiniLM punct heads: harvesting
 # ~8 M characters of English prose from installed documentation (4 min) and encoding the training text
 # once (13 min; cached in $TMPDIR/chunkcli-punct-lm, ~4 GB; ~10 GB of memory) and 66 min training
-# (4 heads); then the topic boundary cues (~10 min, nearly all of it embedding the EWT train sentences).
+# (4 heads); then the topic-tuned MiniLM layer (5 min: 200 contrastive steps over EWT train documents)
+# and the topic boundary cues on its vectors (1 min).
 # The shipped punct heads read the Debian documentation installed by `make train-docs` (root); without
 # it the harvest is smaller and the result differs (docs/sentences.md).
 train-segmenter: install
 	$(BIN)/python -m chunkcli.train.punct --data $(DATA)/seg --minutes 20
 	$(BIN)/python -m chunkcli.train.punct_lm --data $(DATA)/seg --minutes 66 --extra-text auto
+	$(BIN)/python -m chunkcli.train.topic_encoder --data $(DATA)
 	$(BIN)/python -m chunkcli.train.topic --data $(DATA)
 
 train-docs:

@@ -16,6 +16,7 @@ from chunkcli.segment.topic_dp import Prefix, dp_boundaries
 from chunkcli.train.topic import auc, gap_dataset, split_documents
 
 MINILM = "all-MiniLM-L6-v2"
+CUE_SPACE = "all-MiniLM-L6-v2+topic"  # the cues are trained on the topic-tuned vectors (topic_encoder)
 
 
 def unit_rows(rng: np.random.Generator, n: int, dim: int = 384) -> np.ndarray:
@@ -32,9 +33,9 @@ def test_gap_features_describe_each_gap_from_both_sides() -> None:
 
 
 def test_shipped_cues_load_only_for_their_embedding_model() -> None:
-    cues = load_cues(MINILM)
+    cues = load_cues(CUE_SPACE)
     assert cues is not None and cues.weights.shape == (4 * 384,) and 0 < cues.cue_weight < 1
-    assert load_cues("hash-384") is None
+    assert load_cues("hash-384") is None and load_cues(MINILM) is None
 
 
 def test_window_means_cover_three_units_each_side_fewer_at_the_ends() -> None:
@@ -53,14 +54,14 @@ def test_log_odds_equal_the_features_times_the_weights(block: int, monkeypatch: 
     from chunkcli.segment import topic_cues
 
     monkeypatch.setattr(topic_cues, "BLOCK", block)
-    cues = load_cues(MINILM)
+    cues = load_cues(CUE_SPACE)
     for n in (2, 3, 50):
         vecs = unit_rows(np.random.default_rng(n), n)
         assert np.allclose(cues.log_odds(vecs), gap_features(vecs) @ cues.weights + cues.bias)
 
 
 def test_cue_is_centred_on_the_document() -> None:
-    cues = load_cues(MINILM)
+    cues = load_cues(CUE_SPACE)
     bonus = cues.bonus(unit_rows(np.random.default_rng(1), 30))
     assert bonus.shape == (29,) and abs(bonus.mean()) < 1e-9 and bonus.std() > 0
     assert cues.bonus(unit_rows(np.random.default_rng(1), 1)).shape == (0,)

@@ -93,12 +93,13 @@ def _bert(enc: Encoder, x: Any, mask: Any, taps: tuple[int, ...]) -> Any:
     h = F.layer_norm(h, h.shape[-1:], w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"], enc.eps)
     attn_mask, out = mask[:, None, None, :], {}
     for i in range(max(taps)):
-        h = _layer(enc, h, attn_mask, f"encoder.layer.{i}.")
+        h = bert_layer(enc, h, attn_mask, f"encoder.layer.{i}.")
         out[i + 1] = h
     return torch.cat([out[t] for t in taps], dim=-1) if len(taps) > 1 else out[taps[0]]  # in the order asked
 
 
-def _layer(enc: Encoder, h: Any, attn_mask: Any, pre: str) -> Any:
+def bert_layer(enc: Encoder, h: Any, attn_mask: Any, pre: str) -> Any:
+    """One BERT layer with the weights `enc.w[pre + ...]` (trainable tensors work too: topic_encoder)."""
     import torch.nn.functional as F
 
     w, (b, n, d) = enc.w, h.shape

@@ -23,13 +23,12 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ..models import resolve_model
 from ..records import Document
 from ..tokens import TokenCounter
 from .base import SegmentOptions, Unit, register
 from .topic_cues import load_cues
 from .topic_dp import Prefix, dp_boundaries, gap_gains
-from .topic_embed import count_tokens, embed_texts
+from .topic_embed import count_tokens, embed_texts, vector_space
 from .topic_score import window_similarity
 from .topic_units import Span, topic_spans
 
@@ -67,7 +66,7 @@ def segment_vectors(
 
 def cue_bonus(vecs: np.ndarray, model: str | None) -> np.ndarray:
     """The learned per-gap cues when they exist for this embedding model, else zeros."""
-    found = load_cues(resolve_model(model).name)
+    found = load_cues(vector_space(model))
     return found.bonus(vecs) if found is not None else np.zeros(max(len(vecs) - 1, 0))
 
 

@@ -12,7 +12,8 @@ ships as `chunkcli/models/topic.npz|.json`.
 The DP adds `CUE_WEIGHT × (log-odds − the document's mean log-odds)` to each
 cut, so the cues re-rank the candidate cuts of a document without moving its
 overall number of cuts, and a cut is kept when gain + cue ≥ `--threshold`.
-The cues only apply to vectors of the embedding model they were trained on.
+The cues only apply to the vectors they were trained on (their `embedding_model`, a
+`topic_embed.vector_space` name).
 """
 
 from __future__ import annotations

@@ -1,5 +1,8 @@
 """Train the boundary cues of `topic_cues` on UD EWT *train* documents.
 
+The cues read the topic-tuned sentence vectors (`topic_encoder`), so train that
+layer first (`python -m chunkcli.train.topic_encoder`).
+
 The documents are concatenated in file order (neighbours share genre, as in
 `seg/topic/ewt_docs.*`); every gap is an example, labelled 1 where one
 document ends. Features are `topic_cues.gap_features` of the sentences'
@@ -82,13 +85,21 @@ def train(data: Path, embed: Embed, out: Path = MODEL_FILE, model_name: str = DE
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    from ..segment.topic_embed import embed_texts
+    from ..segment.topic_embed import embed_texts, vector_space
+    from ..segment.topic_encoder import TUNED_SPACE, tuned_encoder
 
     ap = argparse.ArgumentParser(description="train the topic boundary cues")
     ap.add_argument("--data", type=Path, required=True, help="the shared data folder (with seg/ud)")
     ap.add_argument("--out", type=Path, default=MODEL_FILE, help="output base path (.npz and .json)")
+    ap.add_argument("--layer", type=Path, default=None,
+                    help="base path of a topic-tuned layer to embed with (default: the installed one)")
     args = ap.parse_args(argv)
-    print(json.dumps(train(args.data, lambda texts: embed_texts(texts, DEFAULT_MODEL), args.out)))
+    # The cues belong to the vectors they see: the topic-tuned space when a tuned layer is used.
+    if args.layer:
+        space, embed = TUNED_SPACE, tuned_encoder(args.layer).embed
+    else:
+        space, embed = vector_space(DEFAULT_MODEL), lambda texts: embed_texts(texts, DEFAULT_MODEL)
+    print(json.dumps(train(args.data, embed, args.out, space)))
 
 
 if __name__ == "__main__":

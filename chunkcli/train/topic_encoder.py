@@ -1,0 +1,144 @@
+"""Fine-tune MiniLM's last layer for topic segmentation (`segment/topic_encoder.py`).
+
+Contrastive, on UD EWT *train* documents: a batch holds up to SPAN consecutive
+sentences from each of DOCS different documents, and every sentence's vector
+should be nearer the other sentences of its own document than any other
+sentence in the batch (the supervised contrastive loss, temperature TAU).
+That is the Choi-style question the topic DP asks. The first five layers stay
+frozen, so their outputs are computed once; only the last layer trains. The
+recipe and its step count were chosen on a tenth of the train documents held
+out (docs/topic.md); the shipped layer is trained on all of them. Run:
+
+    python -m chunkcli.train.topic_encoder --data ../shared/data
+
+then retrain the cues on the new vectors (`python -m chunkcli.train.topic`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import random
+import time
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from ..segment.punct_lm_encoder import WINDOW, Encoder, bert_layer, load_encoder
+from ..segment.topic_encoder import LAYER_FILE, LAYERS, save_layer
+from .topic import ud_documents
+
+DOCS, SPAN, TAU, LR = 32, 6, 0.05, 1e-4
+STEPS = 200
+TUNED = LAYERS - 1  # index of the layer that trains
+PREFIX = f"encoder.layer.{TUNED}."
+
+States = list[np.ndarray]  # one (pieces + 2, 384) array of frozen outputs per sentence
+
+
+def frozen_states(enc: Encoder, sentences: Sequence[str], batch: int = 64) -> States:
+    """Outputs of the frozen layers for each sentence ([CLS] and [SEP] included), float16."""
+    rows = [enc.tok.encode(s, add_special_tokens=False).ids[:WINDOW] for s in sentences]
+    out: States = [np.zeros(0)] * len(rows)
+    order = sorted(range(len(rows)), key=lambda i: len(rows[i]))
+    for lo in range(0, len(order), batch):
+        idx = order[lo:lo + batch]
+        lengths = np.array([len(rows[i]) for i in idx], dtype=np.int64)
+        ids = np.zeros((len(idx), max(int(lengths.max()), 1)), dtype=np.int64)
+        for j, i in enumerate(idx):
+            ids[j, :len(rows[i])] = rows[i]
+        h = enc.encode(ids, lengths, taps=(TUNED,)).numpy()
+        for j, i in enumerate(idx):
+            out[i] = h[j, :lengths[j] + 2].astype(np.float16)
+    return out
+
+
+def tuned_forward(enc: Encoder, states: States) -> Any:
+    """Normalised mean-pooled vectors after the tuned layer, with gradients."""
+    import torch
+    import torch.nn.functional as F
+
+    x = torch.zeros((len(states), max(len(s) for s in states), 384))
+    mask = torch.zeros(x.shape[:2], dtype=torch.bool)
+    for i, s in enumerate(states):
+        x[i, :len(s)] = torch.from_numpy(s.astype(np.float32))
+        mask[i, :len(s)] = True
+    h = bert_layer(enc, x, mask[:, None, None, :], PREFIX)
+    m = mask.float()[..., None]
+    return F.normalize((h * m).sum(1) / m.sum(1), dim=-1)
+
+
+def supcon(v: Any, labels: Any, tau: float = TAU) -> Any:
+    """Mean over sentences of −log p(same document) among the batch (Khosla et al. 2020)."""
+    import torch
+
+    eye = torch.eye(len(labels), dtype=torch.bool)
+    sim = (v @ v.T / tau).masked_fill(eye, -1e9)
+    logp = sim - torch.logsumexp(sim, dim=1, keepdim=True)
+    pos = (labels[:, None] == labels[None, :]) & ~eye
+    has = pos.any(1)
+    return -(logp.masked_fill(~pos, 0).sum(1)[has] / pos.sum(1)[has]).mean()
+
+
+def sample(rng: random.Random, docs: Sequence[States], n_docs: int = DOCS) -> tuple[States, list[int]]:
+    """SPAN (or fewer) consecutive sentences from each of `n_docs` documents, and their document labels."""
+    states, labels = [], []
+    for j, d in enumerate(rng.sample(docs, n_docs)):
+        n = min(len(d), SPAN)
+        s = rng.randint(0, len(d) - n)
+        states += d[s:s + n]
+        labels += [j] * n
+    return states, labels
+
+
+def train_layer(docs: Sequence[States], steps: int, seed: int = 0, log: bool = True,
+                n_docs: int = DOCS) -> dict[str, np.ndarray]:
+    """The tuned layer's weights after `steps` contrastive steps (documents of ≥ 2 sentences)."""
+    import torch
+
+    torch.manual_seed(seed)
+    base = load_encoder(LAYERS)
+    params = {k: torch.nn.Parameter(v.clone()) for k, v in base.w.items() if k.startswith(PREFIX)}
+    enc = copy.copy(base)
+    enc.w = {**base.w, **params}
+    opt = torch.optim.Adam(params.values(), lr=LR)
+    rng, pool, t0 = random.Random(seed), [d for d in docs if len(d) >= 2], time.time()
+    for step in range(1, steps + 1):
+        states, labels = sample(rng, pool, min(n_docs, len(pool)))
+        loss = supcon(tuned_forward(enc, states), torch.tensor(labels))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        if log and step % 20 == 0:
+            print(f"step {step}/{steps} loss {loss.item():.3f} {time.time() - t0:.0f}s", flush=True)
+    return {k: v.detach().numpy() for k, v in params.items()}
+
+
+def split_states(states: States, docs: Sequence[list[str]]) -> list[States]:
+    out, k = [], 0
+    for d in docs:
+        out.append(states[k:k + len(d)])
+        k += len(d)
+    return out
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description="fine-tune MiniLM's last layer for topic segmentation")
+    ap.add_argument("--data", type=Path, required=True, help="the shared data folder (with seg/ud)")
+    ap.add_argument("--steps", type=int, default=STEPS, help=f"contrastive steps (default {STEPS})")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--out", type=Path, default=LAYER_FILE, help="output base path (.npz and .json)")
+    args = ap.parse_args(argv)
+    docs = [d for d in ud_documents(args.data / "seg" / "ud" / "en_ewt.train.gold.json") if d]
+    states = frozen_states(load_encoder(LAYERS), [s for d in docs for s in d])
+    weights = train_layer(split_states(states, docs), args.steps, args.seed)
+    info = {"layer": TUNED, "trained_on": f"UD EWT train, {len(docs)} documents", "steps": args.steps,
+            "seed": args.seed, "docs_per_batch": DOCS, "span": SPAN, "tau": TAU, "lr": LR}
+    save_layer(args.out, weights, info)
+    print(json.dumps(info))
+
+
+if __name__ == "__main__":
+    main()
