@@ -101,11 +101,17 @@ def m_topic(paragraphs: bool = False, cues: bool = True, **opts) -> Method:
     return run
 
 
+_PLAIN: dict[str, np.ndarray] = {}  # choi-dev items share their sentences: embed each once
+
+
 def m_plain_vectors(item: Item, vecs: np.ndarray, tokens: list[int]) -> list[int]:
     """The DP without cues over the installed model's own sentence embeddings, not the topic-tuned ones."""
     from chunkcli.embed import get_embedder
 
-    plain = get_embedder(MODEL).embed(item.units)
+    missing = list(dict.fromkeys(u for u in item.units if u not in _PLAIN))
+    if missing:
+        _PLAIN.update(zip(missing, get_embedder(MODEL).embed(missing)))
+    plain = np.stack([_PLAIN[u] for u in item.units])
     return segment_vectors(plain, tokens, SegmentOptions(max_tokens=0, model=MODEL), None, cues=False).starts[1:]
 
 

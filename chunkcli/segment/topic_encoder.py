@@ -19,7 +19,7 @@ import copy
 import json
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 import numpy as np
 
@@ -38,27 +38,33 @@ class TunedEncoder:
     def __init__(self, base: Encoder, tuned: dict[str, Any]) -> None:
         self.enc = copy.copy(base)  # shares the tokenizer; its own weight dict, so `punct` keeps the original
         self.enc.w = {**base.w, **tuned}
+        self.dim = int(base.w["embeddings.word_embeddings.weight"].shape[1])
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        out = np.zeros((len(texts), 384), dtype=np.float32)
-        # WINDOW pieces + [CLS] + [SEP] = 256 positions, sentence-transformers' max_seq_length for this model.
-        rows = [self.enc.tok.encode(t, add_special_tokens=False).ids[:WINDOW] for t in texts]
-        order = sorted(range(len(rows)), key=lambda i: len(rows[i]))  # little padding per batch
-        for lo in range(0, len(order), BATCH):
-            idx = order[lo:lo + BATCH]
-            out[idx] = self._batch([rows[i] for i in idx])
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for idx, ids, lengths in piece_batches(self.enc, texts, BATCH):
+            h = self.enc.encode(ids, lengths).numpy()
+            # Mean over [CLS], the pieces and [SEP], as the model's own pooling does.
+            mask = np.arange(h.shape[1])[None, :] <= lengths[:, None] + 1
+            v = (h * mask[..., None]).sum(axis=1) / mask.sum(axis=1, keepdims=True)
+            out[idx] = v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)
         return out
 
-    def _batch(self, rows: list[list[int]]) -> np.ndarray:
-        lengths = np.array([len(r) for r in rows], dtype=np.int64)
-        ids = np.zeros((len(rows), max(int(lengths.max()), 1)), dtype=np.int64)
-        for i, r in enumerate(rows):
-            ids[i, :len(r)] = r
-        h = self.enc.encode(ids, lengths).numpy()
-        # Mean over [CLS], the pieces and [SEP], as the model's own pooling does.
-        mask = np.arange(h.shape[1])[None, :] <= lengths[:, None] + 1
-        v = (h * mask[..., None]).sum(axis=1) / mask.sum(axis=1, keepdims=True)
-        return v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)
+
+def piece_batches(enc: Encoder, texts: Sequence[str], size: int) -> Iterator[tuple[list[int], np.ndarray, np.ndarray]]:
+    """(indices into `texts`, piece ids padded with 0, lengths) in batches of similar length.
+
+    At most WINDOW pieces per text: with [CLS] and [SEP], 256 positions, sentence-transformers'
+    max_seq_length for this model. Shared with training (`train/topic_encoder.frozen_states`)."""
+    rows = [enc.tok.encode(t, add_special_tokens=False).ids[:WINDOW] for t in texts]
+    order = sorted(range(len(rows)), key=lambda i: len(rows[i]))  # little padding per batch
+    for lo in range(0, len(order), size):
+        idx = order[lo:lo + size]
+        lengths = np.array([len(rows[i]) for i in idx], dtype=np.int64)
+        ids = np.zeros((len(idx), max(int(lengths.max()), 1)), dtype=np.int64)
+        for j, i in enumerate(idx):
+            ids[j, :lengths[j]] = rows[i]
+        yield idx, ids, lengths
 
 
 def save_layer(base: Path, weights: dict[str, np.ndarray], info: dict) -> None:

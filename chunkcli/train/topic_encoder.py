@@ -17,7 +17,6 @@ then retrain the cues on the new vectors (`python -m chunkcli.train.topic`).
 from __future__ import annotations
 
 import argparse
-import copy
 import json
 import random
 import time
@@ -26,8 +25,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ..segment.punct_lm_encoder import WINDOW, Encoder, bert_layer, load_encoder
-from ..segment.topic_encoder import LAYER_FILE, LAYERS, save_layer
+from ..segment.punct_lm_encoder import Encoder, bert_layer, load_encoder
+from ..segment.topic_encoder import LAYER_FILE, LAYERS, TunedEncoder, piece_batches, save_layer
 from .topic import ud_documents
 
 DOCS, SPAN, TAU, LR = 32, 6, 0.05, 1e-4
@@ -40,15 +39,8 @@ States = list[np.ndarray]  # one (pieces + 2, 384) array of frozen outputs per s
 
 def frozen_states(enc: Encoder, sentences: Sequence[str], batch: int = 64) -> States:
     """Outputs of the frozen layers for each sentence ([CLS] and [SEP] included), float16."""
-    rows = [enc.tok.encode(s, add_special_tokens=False).ids[:WINDOW] for s in sentences]
-    out: States = [np.zeros(0)] * len(rows)
-    order = sorted(range(len(rows)), key=lambda i: len(rows[i]))
-    for lo in range(0, len(order), batch):
-        idx = order[lo:lo + batch]
-        lengths = np.array([len(rows[i]) for i in idx], dtype=np.int64)
-        ids = np.zeros((len(idx), max(int(lengths.max()), 1)), dtype=np.int64)
-        for j, i in enumerate(idx):
-            ids[j, :len(rows[i])] = rows[i]
+    out: States = [np.zeros(0)] * len(sentences)
+    for idx, ids, lengths in piece_batches(enc, sentences, batch):
         h = enc.encode(ids, lengths, taps=(TUNED,)).numpy()
         for j, i in enumerate(idx):
             out[i] = h[j, :lengths[j] + 2].astype(np.float16)
@@ -60,7 +52,7 @@ def tuned_forward(enc: Encoder, states: States) -> Any:
     import torch
     import torch.nn.functional as F
 
-    x = torch.zeros((len(states), max(len(s) for s in states), 384))
+    x = torch.zeros((len(states), max(len(s) for s in states), states[0].shape[1]))
     mask = torch.zeros(x.shape[:2], dtype=torch.bool)
     for i, s in enumerate(states):
         x[i, :len(s)] = torch.from_numpy(s.astype(np.float32))
@@ -101,8 +93,7 @@ def train_layer(docs: Sequence[States], steps: int, seed: int = 0, log: bool = T
     torch.manual_seed(seed)
     base = load_encoder(LAYERS)
     params = {k: torch.nn.Parameter(v.clone()) for k, v in base.w.items() if k.startswith(PREFIX)}
-    enc = copy.copy(base)
-    enc.w = {**base.w, **params}
+    enc = TunedEncoder(base, params).enc
     opt = torch.optim.Adam(params.values(), lr=LR)
     rng, pool, t0 = random.Random(seed), [d for d in docs if len(d) >= 2], time.time()
     for step in range(1, steps + 1):
