@@ -96,8 +96,8 @@ def m_texttiling(item: Item, vecs: np.ndarray, tokens: list[int]) -> list[int]:
 def m_topic(paragraphs: bool = False, cues: bool = True, **opts) -> Method:
     def run(item: Item, vecs: np.ndarray, tokens: list[int]) -> list[int]:
         allowed = _allowed(item) if paragraphs else None
-        options = SegmentOptions(max_tokens=0, model=MODEL, **opts)
-        return segment_vectors(vecs, tokens, options, allowed, cues).starts[1:]
+        options = SegmentOptions(max_tokens=0, model=MODEL, cues=cues, **opts)
+        return segment_vectors(vecs, tokens, options, allowed).starts[1:]
     return run
 
 
@@ -112,7 +112,7 @@ def m_plain_vectors(item: Item, vecs: np.ndarray, tokens: list[int]) -> list[int
     if missing:
         _PLAIN.update(zip(missing, get_embedder(MODEL).embed(missing)))
     plain = np.stack([_PLAIN[u] for u in item.units])
-    return segment_vectors(plain, tokens, SegmentOptions(max_tokens=0, model=MODEL), None, cues=False).starts[1:]
+    return segment_vectors(plain, tokens, SegmentOptions(max_tokens=0, model=MODEL, cues=False)).starts[1:]
 
 
 def _allowed(item: Item) -> list[bool]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
@@ -173,11 +173,8 @@ class Indexer:
                 self.summary.updated += 1
 
     def _config(self, doc: Document | None) -> dict[str, object]:
-        # Only plain settings count (callbacks such as a warning hook do not change chunks, nor does explain).
-        seg = {k: v for k, v in vars(self.opts.segment).items()
-               if k not in ("explain", "model") and isinstance(v, (str, int, float, bool, type(None)))}
-        return {"segment": seg, "model": self.embedder.name, "tokenizer": self.counter.name,
-                "format": doc.format if doc else None}
+        return {"segment": segment_config(self.opts.segment), "model": self.embedder.name,
+                "tokenizer": self.counter.name, "format": doc.format if doc else None}
 
     def fail(self, err: InputError) -> None:
         """Count and report one failed input (also the callback for extraction failures)."""
@@ -190,6 +187,21 @@ def open_model(conn, requested: str | None) -> tuple[Embedder, TokenCounter]:
     name = requested or store.store_model(conn)[0]
     embedder = get_embedder(name)
     return embedder, counter_for_model(name)
+
+
+def segment_config(opts: SegmentOptions) -> dict[str, object]:
+    """The segment options that make a document's chunks, as fingerprinted. Only plain settings
+    count (a warning hook does not change chunks, nor does explain); options marked
+    fingerprint="if_changed" count only when set, so adding one never re-embeds existing stores."""
+    out: dict[str, object] = {}
+    for f in fields(opts):
+        value = getattr(opts, f.name)
+        if f.name in ("explain", "model") or not isinstance(value, (str, int, float, bool, type(None))):
+            continue
+        if f.metadata.get("fingerprint") == "if_changed" and value == f.default:
+            continue
+        out[f.name] = value
+    return out
 
 
 def fingerprint(job: Job, config: dict[str, object]) -> str:

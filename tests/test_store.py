@@ -14,7 +14,7 @@ from chunkcli import index as hnsw
 from chunkcli import store
 from chunkcli.cli import app
 from chunkcli.errors import ModelError, StoreError
-from chunkcli.indexer import Indexer, IndexOptions
+from chunkcli.indexer import Indexer, IndexOptions, segment_config
 from chunkcli.records import Chunk, Document
 from chunkcli.segment import SegmentOptions
 
@@ -54,6 +54,22 @@ def test_changed_configuration_reembeds(tmp_path: Path) -> None:
     _index(tmp_path, str(corpus))
     _, s, _ = _index(tmp_path, str(corpus), "--max-tokens", "8")
     assert s["updated"] == 2 and s["chunks"] > 2
+
+
+def test_options_added_later_leave_existing_fingerprints_alone(tmp_path: Path) -> None:
+    # The settings fingerprinted before `cues` existed, exactly: stores built then must not re-embed.
+    assert segment_config(SegmentOptions()) == {"max_tokens": 254, "overlap": 0, "min_tokens": 0, "threshold": None,
+                                                "lang": None, "context": False, "strategy": "auto"}
+    assert segment_config(SegmentOptions(cues=False))["cues"] is False
+    corpus = tmp_path / "c"
+    _write_corpus(corpus, 2)
+    _index(tmp_path, str(corpus))
+    _, s, _ = _index(tmp_path, str(corpus), "--cues")
+    assert (s["updated"], s["unchanged"]) == (0, 2)
+    _, s, _ = _index(tmp_path, str(corpus), "--no-cues")
+    assert (s["updated"], s["unchanged"]) == (2, 0)
+    _, s, _ = _index(tmp_path, str(corpus), "--no-cues")
+    assert (s["updated"], s["unchanged"]) == (0, 2)
 
 
 def test_failed_input_is_reported_and_rest_is_indexed(tmp_path: Path) -> None:

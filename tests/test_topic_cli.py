@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from chunkcli.cli import app
@@ -66,3 +67,15 @@ def test_segment_by_topic_then_eval_on_the_fixture(tmp_path: Path) -> None:
     p = write(tmp_path / "p.jsonl", res.stdout.splitlines())
     scored = runner.invoke(app, ["eval", "segments", p, "--gold", g, "--tolerance", "2"])
     assert scored.exit_code == 0 and json.loads(scored.stdout)["documents"] == 1
+
+
+@pytest.mark.real_model  # the cues exist for the default model's vectors only
+def test_no_cues_leaves_the_learned_cues_out() -> None:
+    src = str(FIX / "three_topics.txt")
+    curves = {}
+    for flag in ("--cues", "--no-cues"):
+        res = runner.invoke(app, ["segment", src, "--by", "topic", "--max-tokens", "0", "--explain", flag])
+        assert res.exit_code == 0, res.stderr
+        curves[flag] = [p["cue"] for line in res.stdout.splitlines() for p in json.loads(line)["meta"]["curve"]]
+    assert any(curves["--cues"]) and not any(curves["--no-cues"])
+    assert len(curves["--cues"]) == len(curves["--no-cues"])

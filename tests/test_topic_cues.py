@@ -87,7 +87,7 @@ def test_every_cut_scores_at_least_the_threshold(seed: int, n: int, threshold: f
 
 def test_cues_can_be_switched_off() -> None:
     vecs = unit_rows(np.random.default_rng(3), 20)
-    off = segment_vectors(vecs, [5] * 20, SegmentOptions(model=MINILM), cues=False)
+    off = segment_vectors(vecs, [5] * 20, SegmentOptions(model=MINILM, cues=False))
     assert not off.cue.any()
     assert segment_vectors(vecs, [5] * 20, SegmentOptions(model=MINILM)).cue.any()
 
@@ -133,13 +133,13 @@ def test_cues_beat_the_plain_dp_on_ewt_dev_documents(shared_data: Path) -> None:
 
     lines = (shared_data / "seg" / "topic" / "ewt_docs.dev.jsonl").read_text(encoding="utf-8").splitlines()
     items = [d for d in map(json.loads, lines) if len(d["units"]) <= 20]
-    opts = SegmentOptions(max_tokens=0, model=MINILM)
     pks = []
     for cues in (False, True):
+        opts = SegmentOptions(max_tokens=0, model=MINILM, cues=cues)
         triples = []
         for d in items:
             vecs = embed_texts(d["units"], MINILM)
-            r = segment_vectors(vecs, [10] * len(vecs), opts, cues=cues)
+            r = segment_vectors(vecs, [10] * len(vecs), opts)
             triples.append((d["segment_ends"][:-1], r.starts[1:], len(vecs)))
         pks.append(score_documents(triples).pk)
     assert pks[1] < pks[0]

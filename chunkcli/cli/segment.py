@@ -27,15 +27,19 @@ Threshold = Annotated[Optional[float], typer.Option(
     "--threshold", metavar="X", help="punct/topic: boundary probability or score needed to cut.")]
 Lang = Annotated[Optional[str], typer.Option("--lang", metavar="LANG", help="Language of the text or source code.")]
 Explain = Annotated[bool, typer.Option("--explain", help="Add per-unit boundary scores to meta.")]
+Cues = Annotated[bool, typer.Option(
+    "--cues/--no-cues", help="topic: add the learned boundary cues (trained on English web text; "
+                             "--no-cues for technical manuals and other genres).")]
 Context = Annotated[bool, typer.Option(
     "--context", help="code: record the enclosing scope header as the text to embed (meta.embed_text).")]
 
 
 def segment_options(by: str, max_tokens: int, overlap: int, min_tokens: int, threshold: float | None,
-                    lang: str | None, explain: bool, context: bool, model: str | None,
+                    lang: str | None, explain: bool, context: bool, model: str | None, cues: bool = True,
                     warn: Callable[[str], None] = lambda message: None) -> SegmentOptions:
     return SegmentOptions(max_tokens=max_tokens, overlap=overlap, min_tokens=min_tokens, threshold=threshold,
-                          lang=lang, explain=explain, context=context, model=model, strategy=by, warn=warn)
+                          lang=lang, explain=explain, context=context, model=model, strategy=by, cues=cues,
+                          warn=warn)
 
 
 @app.command()
@@ -43,12 +47,13 @@ def segment_options(by: str, max_tokens: int, overlap: int, min_tokens: int, thr
 def segment(
     paths: Paths = None, by: By = "auto", max_tokens: MaxTokens = 254, overlap: Overlap = 0,
     min_tokens: MinTokens = 0, threshold: Threshold = None, lang: Lang = None, explain: Explain = False,
-    context: Context = False, model: Model = None, files_from: FilesFrom = None, null: Null = False,
-    exclude: Exclude = None, quiet: Quiet = False, verbose: Verbose = 0, debug: Debug = False,
+    context: Context = False, cues: Cues = True, model: Model = None, files_from: FilesFrom = None,
+    null: Null = False, exclude: Exclude = None, quiet: Quiet = False, verbose: Verbose = 0, debug: Debug = False,
 ) -> int:
     """Split documents into chunks whose offsets slice the document text exactly (JSONL on stdout)."""
     rep = reporter(quiet, verbose)
-    opts = segment_options(by, max_tokens, overlap, min_tokens, threshold, lang, explain, context, model, rep.warn)
+    opts = segment_options(by, max_tokens, overlap, min_tokens, threshold, lang, explain, context, model, cues,
+                           rep.warn)
     items = iter_inputs(require_input(paths, files_from), files_from, null, exclude or (), on_error=rep.error)
     records = iter_records(items, ExtractOptions(lang=lang), rep.warn, rep.error)
     write_records(segment_records(records, opts, counter_for_model(model), rep.error), stdout())

@@ -17,7 +17,7 @@ from ..sources import iter_records
 from . import app
 from .common import (Db, Debug, Exclude, FilesFrom, Model, Null, Paths, Quiet, Verbose, handle_errors, reporter,
                      require_input, stdout)
-from .segment import By, Context, Lang, MaxTokens, MinTokens, Overlap, Threshold, segment_options
+from .segment import By, Context, Cues, Lang, MaxTokens, MinTokens, Overlap, Threshold, segment_options
 
 Prune = Annotated[bool, typer.Option("--prune", help="Drop stored documents whose source file no longer exists.")]
 Report = Annotated[Optional[Path], typer.Option(
@@ -36,7 +36,7 @@ WithVectors = Annotated[bool, typer.Option("--with-vectors", help="Add each chun
 def index(
     paths: Paths = None, db: Db = Path("chunks.db"), by: By = "auto", max_tokens: MaxTokens = 254,
     overlap: Overlap = 0, min_tokens: MinTokens = 0, threshold: Threshold = None, lang: Lang = None,
-    context: Context = False, model: Model = None, prune: Prune = False, report: Report = None,
+    context: Context = False, cues: Cues = True, model: Model = None, prune: Prune = False, report: Report = None,
     lock_timeout: LockTimeout = 600.0, checksum: Checksum = False, files_from: FilesFrom = None,
     null: Null = False, exclude: Exclude = None,
     quiet: Quiet = False, verbose: Verbose = 0, debug: Debug = False,
@@ -47,7 +47,7 @@ def index(
     from ..indexer import Indexer, IndexOptions  # numpy and friends: not on the `--help` path
 
     rep = reporter(quiet, verbose)
-    seg = segment_options(by, max_tokens, overlap, min_tokens, threshold, lang, False, context, model)
+    seg = segment_options(by, max_tokens, overlap, min_tokens, threshold, lang, False, context, model, cues)
     with progress("embedding", None, quiet) as bar:
         indexer = Indexer(IndexOptions(db, seg, prune, lock_timeout, checksum=checksum), rep.error, rep.info, bar)
         items = iter_inputs(require_input(paths, files_from), files_from, null, exclude or (), on_error=indexer.fail)

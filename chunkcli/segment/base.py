@@ -43,6 +43,10 @@ class SegmentOptions:
     context: bool = False
     model: str | None = None
     strategy: str = "auto"
+    # topic: add the learned boundary cues. Options added after stores existed are marked
+    # fingerprint="if_changed": they enter an index's fingerprint only when not at their default,
+    # so upgrading chunkcli never re-embeds a store that does not use them (indexer._config).
+    cues: bool = field(default=True, metadata={"fingerprint": "if_changed"})
     # Where a strategy reports a recoverable problem (e.g. a syntax error → line fallback);
     # the CLI prints it on stderr, library callers may collect it.
     warn: Callable[[str], None] = field(default=lambda message: None, compare=False, repr=False)

@@ -51,13 +51,12 @@ class TopicResult:
 
 def segment_vectors(
     vecs: np.ndarray, tokens: Sequence[int], opts: SegmentOptions, paragraphs: Sequence[bool] | None = None,
-    cues: bool = True,
 ) -> TopicResult:
     """Topic segmentation of units given their embeddings (by `opts.model`) and token counts;
-    cuts only where `paragraphs`, one flag per gap, allows; `cues=False` leaves the learned cues out."""
+    cuts only where `paragraphs`, one flag per gap, allows; `opts.cues=False` leaves the learned cues out."""
     prefix = Prefix.of(vecs)
     penalty = default_penalty(len(vecs)) if opts.threshold is None else opts.threshold
-    cue = cue_bonus(vecs, opts.model) if cues else np.zeros(max(len(vecs) - 1, 0))
+    cue = cue_bonus(vecs, opts.model) if opts.cues else np.zeros(max(len(vecs) - 1, 0))
     bounds = dp_boundaries(prefix, tokens, penalty, opts.min_tokens, 1, paragraphs, cue)
     gains = gap_gains(prefix, bounds)
     scores = [None] + [round(float(gains[b - 1] + cue[b - 1]), 4) for b in bounds]
