@@ -45,7 +45,7 @@ class SegmentOptions:
     strategy: str = "auto"
     # topic: add the learned boundary cues. Options added after stores existed are marked
     # fingerprint="if_changed": they enter an index's fingerprint only when not at their default,
-    # so upgrading chunkcli never re-embeds a store that does not use them (indexer._config).
+    # so upgrading chunkcli never re-embeds a store that does not use them (indexer.segment_config).
     cues: bool = field(default=True, metadata={"fingerprint": "if_changed"})
     # Where a strategy reports a recoverable problem (e.g. a syntax error → line fallback);
     # the CLI prints it on stderr, library callers may collect it.
