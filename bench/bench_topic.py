@@ -25,7 +25,7 @@ import numpy as np
 from chunkcli.segmetrics import score_documents, snap_to_units
 from chunkcli.segment import SegmentOptions
 from chunkcli.segment.topic import segment_vectors
-from chunkcli.segment.topic_embed import embed_texts
+from chunkcli.segment.topic_embed import embed_in_space, embed_texts
 from chunkcli.segment.topic_score import choose_boundaries, curve, default_cutoff
 
 MODEL = "all-MiniLM-L6-v2"
@@ -101,17 +101,10 @@ def m_topic(paragraphs: bool = False, cues: bool = True, **opts) -> Method:
     return run
 
 
-_PLAIN: dict[str, np.ndarray] = {}  # choi-dev items share their sentences: embed each once
-
-
 def m_plain_vectors(item: Item, vecs: np.ndarray, tokens: list[int]) -> list[int]:
-    """The DP without cues over the installed model's own sentence embeddings, not the topic-tuned ones."""
-    from chunkcli.embed import get_embedder
-
-    missing = list(dict.fromkeys(u for u in item.units if u not in _PLAIN))
-    if missing:
-        _PLAIN.update(zip(missing, get_embedder(MODEL).embed(missing)))
-    plain = np.stack([_PLAIN[u] for u in item.units])
+    """The DP without cues over the installed model's own sentence embeddings, not the topic-tuned ones
+    (cached per run like the tuned ones: choi-dev items share their sentences)."""
+    plain = embed_in_space(item.units, MODEL)
     return segment_vectors(plain, tokens, SegmentOptions(max_tokens=0, model=MODEL, cues=False)).starts[1:]
 
 

@@ -30,7 +30,11 @@ def vector_space(model: str | None) -> str:
 
 def embed_texts(texts: Sequence[str], model: str | None) -> np.ndarray:
     """One L2-normalised float32 row per text, in `vector_space(model)`."""
-    space = vector_space(model)
+    return embed_in_space(texts, vector_space(model))
+
+
+def embed_in_space(texts: Sequence[str], space: str) -> np.ndarray:
+    """One L2-normalised float32 row per text, in a `vector_space` name (TUNED_SPACE or a model name)."""
     missing = list(dict.fromkeys(t for t in texts if (space, t) not in _CACHE))
     if missing:
         if len(_CACHE) + len(missing) > _CACHE_LIMIT:
