@@ -73,6 +73,12 @@ or \fBhash\fR (a feature\-hashing embedder with no neural model).
 Set to 1 to let a named model be downloaded from a model hub.  By default nothing is downloaded and an
 unknown model name fails at once with a message saying how to provide it.
 .TP
+.B CHUNKCLI_FLOAT32
+Set to 1 to keep the MiniLM layers that \-\-by punct (English) and \-\-by topic run themselves in float32.
+By default they run their matrix products in bfloat16 on CPUs with native bfloat16 instructions
+(AVX512\-BF16): about 1.5x faster, with the same sentence F1 on the dev sets; elsewhere float32 is used anyway.
+Stored chunk vectors (index, query) are not affected.
+.TP
 .B NO_COLOR
 Disable colour on standard error.
 .SH EXAMPLES

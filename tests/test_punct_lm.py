@@ -126,19 +126,55 @@ def test_encoder_returns_layers_in_the_order_asked() -> None:
     assert np.allclose(both, np.concatenate([six, three], axis=-1), atol=1e-5)
 
 
-def test_encoder_matches_the_numpy_bert_of_the_query_path() -> None:
-    """Our torch layers are BERT: same vectors as chunkcli.query_embed's reference implementation."""
+@pytest.mark.parametrize("bf16", [False, True], ids=["float32", "bfloat16"])
+def test_encoder_matches_the_numpy_bert_of_the_query_path(bf16: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Our torch layers are BERT: same vectors as chunkcli.query_embed's reference implementation
+    (exactly in float32; within bfloat16 rounding where the CPU runs that)."""
     from chunkcli.models import default_model_dir
     from chunkcli.query_embed import NumpyBertEmbedder
-    from chunkcli.segment.punct_lm_encoder import CLS, SEP, load_encoder
+    from chunkcli.segment.punct_lm_encoder import CLS, SEP, bf16_native, load_encoder
 
+    if bf16 and not bf16_native():
+        pytest.skip("this CPU has no native bfloat16: inference stays float32")
     enc = load_encoder(6)
+    monkeypatch.setattr(enc, "bf16", bf16)
     pieces = enc.pieces("Where's the point? Segment any text.")
     ref = NumpyBertEmbedder(default_model_dir(), "ref")
     ids = np.array([[CLS, *pieces.ids, SEP]])
-    want = ref._encode(ids, np.ones(ids.shape, dtype=np.float32))
-    got = enc.encode(pieces.ids[None, :], np.array([len(pieces.ids)])).numpy()
-    assert np.abs(got - want).max() < 1e-3
+    want = ref._encode(ids, np.ones(ids.shape, dtype=np.float32))[0]
+    got = enc.encode(pieces.ids[None, :], np.array([len(pieces.ids)])).numpy()[0]
+    if not bf16:
+        assert np.abs(got - want).max() < 1e-3
+    else:
+        cos = np.einsum("ij,ij->i", got, want) / np.linalg.norm(got, axis=1) / np.linalg.norm(want, axis=1)
+        assert cos.min() > 0.999 and np.abs(got - want).max() < 0.05
+
+
+def test_float32_can_be_forced(monkeypatch: pytest.MonkeyPatch) -> None:
+    from chunkcli.segment.punct_lm_encoder import bf16_native
+
+    monkeypatch.setenv("CHUNKCLI_FLOAT32", "1")
+    assert bf16_native() is False
+
+
+def test_gradients_flow_in_float32_even_where_inference_uses_bfloat16(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Training calls bert_layer outside inference mode: float32 outputs and weight gradients."""
+    import torch
+
+    from chunkcli.segment.punct_lm_encoder import bert_layer, load_encoder
+
+    enc = load_encoder(6)
+    name = "encoder.layer.5.intermediate.dense.weight"
+    weight = torch.nn.Parameter(enc.w[name].clone())
+    monkeypatch.setitem(enc.w, name, weight)
+    h, mask = torch.randn(2, 5, 384), torch.ones(2, 1, 1, 5, dtype=torch.bool)
+    monkeypatch.setattr(enc, "bf16", False)
+    want = bert_layer(enc, h, mask, "encoder.layer.5.").detach()
+    monkeypatch.setattr(enc, "bf16", True)
+    out = bert_layer(enc, h, mask, "encoder.layer.5.")
+    out.sum().backward()
+    assert out.dtype == torch.float32 and torch.allclose(out, want, atol=1e-6)
+    assert weight.grad is not None and bool(weight.grad.abs().sum() > 0)
 
 
 def test_selection_prefers_corrupted_f1_only_while_clean_text_stays_above_the_bar() -> None:

@@ -6,11 +6,18 @@ chunkcli) and adds a small trained head (punct_lm_head.py). This module turns
 a text window into word pieces with character offsets, cuts them into
 overlapping model windows of at most `WINDOW` pieces, and runs the BERT layers
 in torch (imported here only: numpy BERT is ~20x slower on 256-piece windows).
+
+On CPUs that multiply bfloat16 natively (AVX512-BF16, e.g. recent EPYC and Xeon),
+inference runs the linear layers in bfloat16 (activations and weights rounded,
+sums, layer norms and attention in float32): about 1.7x faster, outputs within
+cosine 0.9998 of float32. Training (anything that needs gradients) stays float32.
+`CHUNKCLI_FLOAT32=1` forces float32 everywhere (docs/sentences.md has both figures).
 """
 
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -62,6 +69,7 @@ class Encoder:
         self.tok.no_truncation()
         self.tok.no_padding()
         self.w = _load_weights(model_dir / "model.safetensors")
+        self.bf16 = bf16_native()
 
     def pieces(self, text: str, base: int = 0) -> Pieces:
         enc = self.tok.encode(text, add_special_tokens=False)
@@ -100,19 +108,38 @@ def _bert(enc: Encoder, x: Any, mask: Any, taps: tuple[int, ...]) -> Any:
 
 def bert_layer(enc: Encoder, h: Any, attn_mask: Any, pre: str) -> Any:
     """One BERT layer with the weights `enc.w[pre + ...]` (trainable tensors work too: topic_encoder)."""
+    import torch
     import torch.nn.functional as F
 
     w, (b, n, d) = enc.w, h.shape
+    bf16, low = torch.bfloat16, enc.bf16 and torch.is_inference_mode_enabled()
 
-    def lin(x: Any, name: str) -> Any:
-        return F.linear(x, w[pre + name + ".weight"], w[pre + name + ".bias"])
+    def lin(x: Any, name: str, keep: bool = False) -> Any:
+        """x @ W.T + b; in bfloat16 mode the result stays bfloat16 when `keep` (the FFN's wide inner layer)."""
+        weight, bias = w[pre + name + ".weight"], w[pre + name + ".bias"]
+        if not low:
+            return F.linear(x, weight, bias)
+        # Weights converted per call: cheap next to the product, and always the current ones.
+        y = F.linear(x.to(bf16), weight.to(bf16), bias.to(bf16))
+        return y if keep else y.float()
 
     q, k, v = (lin(h, f"attention.self.{m}").view(b, n, enc.heads, -1).transpose(1, 2) for m in ("query", "key", "value"))
     ctx = F.scaled_dot_product_attention(q, k, v, attn_mask=attn_mask).transpose(1, 2).reshape(b, n, d)
     h = F.layer_norm(h + lin(ctx, "attention.output.dense"), (d,), w[pre + "attention.output.LayerNorm.weight"],
                      w[pre + "attention.output.LayerNorm.bias"], enc.eps)
-    out = lin(F.gelu(lin(h, "intermediate.dense")), "output.dense")
+    out = lin(F.gelu(lin(h, "intermediate.dense", True)), "output.dense")
     return F.layer_norm(h + out, (d,), w[pre + "output.LayerNorm.weight"], w[pre + "output.LayerNorm.bias"], enc.eps)
+
+
+def bf16_native() -> bool:
+    """Whether inference should run the linear layers in bfloat16: only where the CPU has
+    bfloat16 instructions (elsewhere torch emulates them, which can be slower than float32)."""
+    import torch
+
+    if os.environ.get("CHUNKCLI_FLOAT32", "") not in ("", "0"):
+        return False
+    probe = getattr(torch.cpu, "_is_avx512_bf16_supported", None)  # private, so looked up defensively
+    return bool(probe and probe())
 
 
 def _load_weights(path: Path) -> dict[str, Any]:
