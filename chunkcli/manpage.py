@@ -76,7 +76,7 @@ unknown model name fails at once with a message saying how to provide it.
 .B CHUNKCLI_FLOAT32
 Set to 1 to keep the MiniLM layers that \-\-by punct (English) and \-\-by topic run themselves in float32.
 By default they run their matrix products in bfloat16 on CPUs with native bfloat16 instructions
-(AVX512\-BF16): about 1.5x faster, with the same sentence F1 on the dev sets; elsewhere float32 is used anyway.
+(AVX512\-BF16): 1.5\-1.7x faster, with the same sentence F1 on the dev sets; elsewhere float32 is used anyway.
 Stored chunk vectors (index, query) are not affected.
 .TP
 .B NO_COLOR

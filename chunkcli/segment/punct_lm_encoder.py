@@ -9,7 +9,7 @@ in torch (imported here only: numpy BERT is ~20x slower on 256-piece windows).
 
 On CPUs that multiply bfloat16 natively (AVX512-BF16, e.g. recent EPYC and Xeon),
 inference runs the linear layers in bfloat16 (activations and weights rounded,
-sums, layer norms and attention in float32): about 1.7x faster, outputs within
+sums, layer norms and attention in float32): 1.5-1.7x faster, outputs within
 cosine 0.9998 of float32. Training (anything that needs gradients) stays float32.
 `CHUNKCLI_FLOAT32=1` forces float32 everywhere (docs/sentences.md has both figures).
 """
