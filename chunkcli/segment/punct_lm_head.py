@@ -31,6 +31,7 @@ class HeadConfig:
     rnn: int = 96
     dropout: float = 0.0          # on the head's input and GRU output while training (the head overfits early)
     heads: int = 1                # heads trained with different seeds; their logits are averaged
+    aux: int = 0                  # training only: classes of the removed-punctuation output (train/punct_lm_aux)
 
 
 @dataclass
@@ -91,6 +92,9 @@ def _single_head(cfg: HeadConfig) -> Any:
             self.proj = nn.Linear(384 * (1 + len(cfg.taps)) + cfg.cat_dim, cfg.proj)
             self.rnn = nn.GRU(cfg.proj, cfg.rnn, batch_first=True, bidirectional=True)
             self.out = nn.Linear(2 * cfg.rnn, 1)
+            # SaT's auxiliary task: which punctuation followed the piece; read by training only.
+            self.aux = nn.Linear(2 * cfg.rnn, cfg.aux) if cfg.aux else None
+            self.aux_logits: torch.Tensor | None = None
             self.drop = nn.Dropout(cfg.dropout)  # identity at run time (eval mode)
 
         def forward(self, hidden: "torch.Tensor", cats: "torch.Tensor") -> "torch.Tensor":
@@ -98,7 +102,10 @@ def _single_head(cfg: HeadConfig) -> Any:
             for layer in self.top:
                 h = layer(h)
             x = self.drop(torch.cat([h, hidden[..., 384:], self.cats(cats)], dim=-1))
-            return self.out(self.drop(self.rnn(torch.nn.functional.gelu(self.proj(x)))[0])).squeeze(-1)
+            g = self.drop(self.rnn(torch.nn.functional.gelu(self.proj(x)))[0])
+            if self.aux is not None and self.training:
+                self.aux_logits = self.aux(g)
+            return self.out(g).squeeze(-1)
 
     return Head()
 

@@ -30,6 +30,7 @@ from ..segment.punct_lm import MODEL_PATH, gap_probs
 from ..segment.punct_lm_encoder import load_encoder
 from ..segment.punct_lm_features import N_GAPS
 from ..segment.punct_lm_head import HeadConfig, HeadModel, build_head, init_top_from, save_head
+from .punct_lm_aux import N_CLASSES
 from .punct_lm_data import Rows, cached_rows, extra_rows
 
 LOWER = 4  # punct_lm_features.CASES.index("lower")
@@ -104,6 +105,7 @@ class Schedule:
     lr_head: float = 2e-3
     select: str = "mean"       # "mean" of the three held-out F1s, or "corrupted"
     extra_share: float = 1.0   # share of the harvested-prose rows in each pass
+    aux_weight: float = 0.0    # weight of the removed-punctuation loss (punct_lm_aux); 0 = none
 
 
 def selection_score(f1: dict[str, float], select: str) -> float:
@@ -129,7 +131,8 @@ def train_head(cfg: HeadConfig, train: dict[str, Rows], val: dict[str, Rows], pl
                             weight_decay=1e-2)
     epoch, start = 0, time.monotonic()
     while time.monotonic() < deadline:
-        _epoch(net, opt, pass_rows(train, plan.clean_share, gen, plan.extra_share), gen, deadline, plan.crop)
+        _epoch(net, opt, pass_rows(train, plan.clean_share, gen, plan.extra_share), gen, deadline, plan.crop,
+               plan.aux_weight)
         net.eval()
         tuned = tune(val_scores(net, val))
         net.train()
@@ -172,14 +175,17 @@ def pass_rows(train: dict[str, Rows], clean_share: float, gen: Any, extra_share:
     for key, rows in train.items():
         share = extra_share if key.startswith("extra") else 1.0 if ".corrupted." in key else clean_share
         pick = torch.randperm(len(rows.cats), generator=gen).numpy()[:round(share * len(rows.cats))]
-        parts.append(Rows(rows.hidden[np.sort(pick)], rows.cats[np.sort(pick)], rows.labels[np.sort(pick)]))
+        parts.append(rows.take(np.sort(pick)))
     return Rows.concat(parts)
 
 
-def _epoch(net: Any, opt: Any, rows: Rows, gen: Any, deadline: float, crop: int, batch: int = 32) -> None:
+def _epoch(net: Any, opt: Any, rows: Rows, gen: Any, deadline: float, crop: int, aux_weight: float = 0.0,
+           batch: int = 32) -> None:
     """One pass over the rows in random order; each batch reads a random `crop`-piece slice of its rows
-    (a fine-tuned layer costs ~6x the head: shorter rows keep an epoch within minutes)."""
+    (a fine-tuned layer costs ~6x the head: shorter rows keep an epoch within minutes). With
+    `aux_weight`, the head also learns which punctuation followed each piece where rows.aux knows it."""
     import torch
+    import torch.nn.functional as F
 
     order = torch.randperm(len(rows.cats), generator=gen).numpy()
     width = rows.cats.shape[1]
@@ -192,7 +198,11 @@ def _epoch(net: Any, opt: Any, rows: Rows, gen: Any, deadline: float, crop: int,
         labels = torch.from_numpy(rows.labels[idx, lo:lo + crop].astype(np.float32))
         logits = net(h, augment(torch.from_numpy(rows.cats[idx, lo:lo + crop].astype(np.int64)), gen))
         mask = labels >= 0
-        loss = torch.nn.functional.binary_cross_entropy_with_logits(logits[mask], labels[mask])
+        loss = F.binary_cross_entropy_with_logits(logits[mask], labels[mask])
+        if aux_weight and rows.aux is not None:
+            aux = torch.from_numpy(rows.aux[idx, lo:lo + crop].astype(np.int64))
+            if bool((aux >= 0).any()):
+                loss = loss + aux_weight * F.cross_entropy(net.aux_logits[aux >= 0], aux[aux >= 0])
         opt.zero_grad()
         loss.backward()
         opt.step()
@@ -237,21 +247,24 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--extra-per-source", type=int, default=2_000_000,
                     help="characters of prose --extra-text takes from one package at most")
     ap.add_argument("--extra-share", type=float, default=0.5, help="share of the harvested prose in each pass")
+    ap.add_argument("--aux-weight", type=float, default=0.0,
+                    help="also learn which punctuation corruption removed after each word of EWT train (SaT's "
+                         "auxiliary task, punct_lm_aux.py), with this loss weight; 0 = off (the shipped heads)")
     args = ap.parse_args(argv)
     import torch
 
     torch.set_num_threads(args.threads)
     log = lambda m: print(m, file=sys.stderr, flush=True)  # noqa: E731 - progress for a long run
-    cfg, ud = HeadConfig(frozen=args.frozen, taps=tuple(args.taps), tuned=args.tuned,
-                              dropout=args.dropout, heads=args.heads), args.data / "ud"
-    rows = cached_rows(ud, args.cache, load_encoder(cfg.frozen), (cfg.frozen, *cfg.taps), log)
+    cfg, ud = HeadConfig(frozen=args.frozen, taps=tuple(args.taps), tuned=args.tuned, dropout=args.dropout,
+                         heads=args.heads, aux=N_CLASSES if args.aux_weight else 0), args.data / "ud"
+    rows = cached_rows(ud, args.cache, load_encoder(cfg.frozen), (cfg.frozen, *cfg.taps), log, aux=bool(args.aux_weight))
     if args.extra_text != "none":
         rows.update(extra_rows(args.extra_text, args.extra_chars, args.extra_per_source, args.cache, load_encoder(cfg.frozen),
                                (cfg.frozen, *cfg.taps), log))
     train = {k: r for k, r in rows.items() if k.endswith(".train")}
     val = {k: r for k, r in rows.items() if k.endswith(".val")}
     plan = Schedule(args.minutes, args.seed, args.crop, args.clean_share, args.lr_top, select=args.select,
-                    extra_share=args.extra_share)
+                    extra_share=args.extra_share, aux_weight=args.aux_weight)
     net, (t, tb, held) = train_ensemble(cfg, train, val, plan, log)
     model = HeadModel(cfg, {k: v.detach().half().float().numpy() for k, v in net.state_dict().items()}, t, tb)
     model.dev_scores = {"held_out_train": held, **dev_f1(model, ud)}

@@ -15,14 +15,15 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 import numpy as np
 
 from ..boundaries import gold_path, load_gold, normalise
-from ..segment.punct_lm import CHAR_MARGIN, CHAR_WINDOW, prepare
+from ..segment.punct_lm import CHAR_MARGIN, CHAR_WINDOW, Prepared, prepare
 from ..segment.punct_lm_encoder import WINDOW, Encoder
 from ..segment.punct_model import windows
+from .punct_lm_aux import classes_after_words
 
 HOLDOUT = 0.1
 TRAIN_TEXTS = (("en_ewt.train", "structured"), ("en_ewt.train", "corrupted"))
@@ -35,26 +36,28 @@ class Rows:
     hidden: np.ndarray  # (n, WINDOW, 384)
     cats: np.ndarray    # (n, WINDOW)
     labels: np.ndarray  # (n, WINDOW) int8
+    aux: np.ndarray | None = None  # (n, WINDOW) int8 punct_lm_aux class after the piece (-1 = none known)
 
     @staticmethod
     def concat(parts: list["Rows"]) -> "Rows":
-        return Rows(*(np.concatenate([getattr(p, f) for p in parts]) for f in ("hidden", "cats", "labels")))
+        joined = (np.concatenate([getattr(p, f) for p in parts]) for f in ("hidden", "cats", "labels"))
+        if all(p.aux is None for p in parts):
+            return Rows(*joined)
+        return Rows(*joined, np.concatenate([p.aux_or_none() for p in parts]))
+
+    def aux_or_none(self) -> np.ndarray:
+        return self.aux if self.aux is not None else np.full(self.labels.shape, -1, dtype=np.int8)
+
+    def take(self, idx: np.ndarray) -> "Rows":
+        return Rows(self.hidden[idx], self.cats[idx], self.labels[idx], None if self.aux is None else self.aux[idx])
 
 
 def featurize(enc: Encoder, text: str, gold_ends: list[int], taps: tuple[int, ...]) -> tuple[Rows, dict[int, np.ndarray]]:
     """Rows of `text` (hidden: the first tap) and the encoder vectors after each layer in `taps`."""
     gold = np.fromiter(normalise(text, gold_ends), dtype=np.int64)
     parts, hidden = [], {t: [] for t in taps}
-    for lo, hi, keep_lo, keep_hi in windows(text, CHAR_WINDOW, CHAR_MARGIN):
-        prep = prepare(enc, text[lo:hi], lo)
-        if not prep.plan:
-            continue
-        ends = prep.pieces.ends
-        scored = prep.breakable & (ends > keep_lo) & (ends <= keep_hi)
-        labels = np.where(scored, np.isin(ends, gold), -1).astype(np.int8)
-        rows, cols = prep.kept()
-        table = np.full((len(prep.plan), WINDOW), -1, dtype=np.int8)
-        table[rows, cols] = labels  # a piece counts once, in the window it is read from at run time
+    for prep, scored in _model_windows(enc, text):
+        table = _table(prep, scored, np.isin(prep.pieces.ends, gold))
         ids = prep.rows(prep.pieces.ids)  # always WINDOW wide, so rows of all windows stack
         vectors = enc.encode(ids, prep.lengths, taps)[:, 1:WINDOW + 1].half().numpy()
         for i, t in enumerate(taps):
@@ -64,6 +67,31 @@ def featurize(enc: Encoder, text: str, gold_ends: list[int], taps: tuple[int, ..
     return rows, {t: np.concatenate(v) for t, v in hidden.items()}
 
 
+def aux_table(enc: Encoder, text: str, classes: np.ndarray) -> np.ndarray:
+    """`classes` (one per character offset, punct_lm_aux) at the end of every scored piece, laid
+    out as `featurize` lays out the labels; tokenizing only, no encoder pass."""
+    parts = [_table(prep, scored, classes[prep.pieces.ends]) for prep, scored in _model_windows(enc, text)]
+    return np.concatenate(parts) if parts else np.zeros((0, WINDOW), dtype=np.int8)
+
+
+def _model_windows(enc: Encoder, text: str) -> Iterator[tuple[Prepared, np.ndarray]]:
+    """Each character window as the strategy reads it at run time, with the pieces it scores."""
+    for lo, hi, keep_lo, keep_hi in windows(text, CHAR_WINDOW, CHAR_MARGIN):
+        prep = prepare(enc, text[lo:hi], lo)
+        if prep.plan:
+            ends = prep.pieces.ends
+            yield prep, prep.breakable & (ends > keep_lo) & (ends <= keep_hi)
+
+
+def _table(prep: Prepared, scored: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Per-piece `values` where scored (else -1), in the model windows: a piece counts once, in the
+    window it is read from at run time."""
+    rows, cols = prep.kept()
+    table = np.full((len(prep.plan), WINDOW), -1, dtype=np.int8)
+    table[rows, cols] = np.where(scored, values, -1)
+    return table
+
+
 def split_holdout(text: str, ends: list[int]) -> tuple[tuple[str, list[int]], tuple[str, list[int]]]:
     """(train part, held-out part), cut at the sentence end nearest to (1 - HOLDOUT) of the text."""
     cut = min(ends, key=lambda e: abs(e - (1 - HOLDOUT) * len(text)))
@@ -71,9 +99,10 @@ def split_holdout(text: str, ends: list[int]) -> tuple[tuple[str, list[int]], tu
 
 
 def cached_rows(ud: Path, cache: Path, enc: Encoder, taps: tuple[int, ...],
-                log: Callable[[str], None]) -> dict[str, Rows]:
+                log: Callable[[str], None], aux: bool = False) -> dict[str, Rows]:
     """{"<set>.<variant>.train|val": Rows} with the vectors of `taps` side by side; each (text, layer)
-    is encoded once and kept in `cache` (the layers missing there are computed in one pass)."""
+    is encoded once and kept in `cache` (the layers missing there are computed in one pass).
+    With `aux`, the corrupted training rows also carry punct_lm_aux classes (kept in `cache` too)."""
     out = {}
     cache.mkdir(parents=True, exist_ok=True)
     for tb, variant in TRAIN_TEXTS:
@@ -81,7 +110,19 @@ def cached_rows(ud: Path, cache: Path, enc: Encoder, taps: tuple[int, ...],
         for part, (text, ends) in zip(("train", "val"), split_holdout(g.text, g.ends)):
             key = f"{tb}.{variant}.{part}"
             out[key] = encoded_rows(cache, key, text, ends, enc, taps, log)
+            if aux and variant == "corrupted" and part == "train":
+                out[key].aux = _cached_aux(cache, key, ud, tb, text, enc)
     return out
+
+
+def _cached_aux(cache: Path, key: str, ud: Path, tb: str, text: str, enc: Encoder) -> np.ndarray:
+    """Aux classes of the training part `text` (a prefix of the corrupted file) of treebank split `tb`."""
+    path = cache / f"{key}.aux.npy"
+    if not path.is_file():
+        flat = load_gold(gold_path(ud, tb, "flat")).text
+        classes = classes_after_words(flat, load_gold(gold_path(ud, tb, "corrupted")).text)
+        np.save(path, aux_table(enc, text, classes[:len(text) + 1]))
+    return np.load(path)
 
 
 def encoded_rows(cache: Path, key: str, text: str, ends: list[int], enc: Encoder, taps: tuple[int, ...],
