@@ -43,9 +43,9 @@ class Rows:
         joined = (np.concatenate([getattr(p, f) for p in parts]) for f in ("hidden", "cats", "labels"))
         if all(p.aux is None for p in parts):
             return Rows(*joined)
-        return Rows(*joined, np.concatenate([p.aux_or_none() for p in parts]))
+        return Rows(*joined, np.concatenate([p.aux_or_unknown() for p in parts]))
 
-    def aux_or_none(self) -> np.ndarray:
+    def aux_or_unknown(self) -> np.ndarray:
         return self.aux if self.aux is not None else np.full(self.labels.shape, -1, dtype=np.int8)
 
     def take(self, idx: np.ndarray) -> "Rows":
