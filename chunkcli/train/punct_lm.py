@@ -201,8 +201,9 @@ def _epoch(net: Any, opt: Any, rows: Rows, gen: Any, deadline: float, crop: int,
         loss = F.binary_cross_entropy_with_logits(logits[mask], labels[mask])
         if aux_weight and rows.aux is not None:
             aux = torch.from_numpy(rows.aux[idx, lo:lo + crop].astype(np.int64))
-            if bool((aux >= 0).any()):
-                loss = loss + aux_weight * F.cross_entropy(net.aux_logits[aux >= 0], aux[aux >= 0])
+            known = aux >= 0
+            if bool(known.any()):
+                loss = loss + aux_weight * F.cross_entropy(net.aux_logits[known], aux[known])
         opt.zero_grad()
         loss.backward()
         opt.step()

@@ -111,17 +111,17 @@ def cached_rows(ud: Path, cache: Path, enc: Encoder, taps: tuple[int, ...],
             key = f"{tb}.{variant}.{part}"
             out[key] = encoded_rows(cache, key, text, ends, enc, taps, log)
             if aux and variant == "corrupted" and part == "train":
-                out[key].aux = _cached_aux(cache, key, ud, tb, text, enc)
+                out[key].aux = _cached_aux(cache, key, ud, tb, g.text, len(text), enc)
     return out
 
 
-def _cached_aux(cache: Path, key: str, ud: Path, tb: str, text: str, enc: Encoder) -> np.ndarray:
-    """Aux classes of the training part `text` (a prefix of the corrupted file) of treebank split `tb`."""
+def _cached_aux(cache: Path, key: str, ud: Path, tb: str, corrupted: str, n: int, enc: Encoder) -> np.ndarray:
+    """Aux classes of the training part (the first `n` characters) of treebank split `tb`'s
+    `corrupted` text, read against its flat text."""
     path = cache / f"{key}.aux.npy"
     if not path.is_file():
-        flat = load_gold(gold_path(ud, tb, "flat")).text
-        classes = classes_after_words(flat, load_gold(gold_path(ud, tb, "corrupted")).text)
-        np.save(path, aux_table(enc, text, classes[:len(text) + 1]))
+        classes = classes_after_words(load_gold(gold_path(ud, tb, "flat")).text, corrupted)
+        np.save(path, aux_table(enc, corrupted[:n], classes[:n + 1]))
     return np.load(path)
 
 
