@@ -259,7 +259,7 @@ def test_corrupted_text_ends_are_offsets_of_its_sentences(paras: list[str]) -> N
 
     from chunkcli.train.punct_lm_extra import corrupted_text
 
-    text, ends = corrupted_text(paras + [PROSE])
+    text, ends, _ = corrupted_text(paras + [PROSE])
     assert ends == sorted(set(ends)) and ends[-1] == len(text) and len(ends) >= 3
     assert all(text[e] == " " for e in ends[:-1])
     assert text == " ".join(text.split()) and text == text.lower()

@@ -89,3 +89,48 @@ def test_heads_with_the_aux_output_run_like_any_other_at_inference() -> None:
     out = net(torch.zeros(1, 5, 384), torch.zeros(1, 5, dtype=torch.long))
     assert tuple(out.shape) == (1, 5)
     assert HeadConfig().aux == 0 and build_head(HeadConfig()).aux is None
+
+
+FLOOD = ("The river rose slowly during the night, and by morning the lower fields were under water. "
+         "Farmers moved their animals to the hills; most of them had done it before. Was anyone surprised? "
+         "Not really: the same thing happens in this valley almost every spring, and the old stone houses "
+         "were built on the slopes for that reason!")
+
+
+def test_harvested_prose_keeps_what_its_corruption_removed() -> None:
+    from chunkcli.train.punct_lm_extra import corrupted_text
+
+    text, ends, clean = corrupted_text([FLOOD])
+    classes = classes_after_words(clean, text)
+    assert [CLASSES[classes[e]] for e in ends] == [".", ".", "?", "!"]
+    marked = {text[:e].rsplit(" ", 1)[-1]: CLASSES[c] for e, c in enumerate(classes) if c}
+    assert marked == {"night": ",", "water": ".", "hills": ":;", "before": ".", "surprised": "?",
+                      "really": ":;", "spring": ",", "reason": "!"}
+
+
+def test_harvested_rows_carry_aux_labels_and_older_caches_gain_them(tmp_path) -> None:
+    """The aux table of the harvested prose lines up with its boundary labels; a cache written
+    without the clean text (older versions) is harvested again, and must still hold that text."""
+    import json
+
+    from chunkcli.segment.punct_lm_encoder import load_encoder
+    from chunkcli.train.punct_lm_data import extra_rows
+
+    docs, cache = tmp_path / "docs", tmp_path / "cache"
+    docs.mkdir()
+    (docs / "README.md").write_text(FLOOD + "\n", encoding="utf-8")
+    enc, log = load_encoder(6), lambda m: None
+    plain = extra_rows(str(docs), 10**6, 10**6, cache, enc, (6,), log)
+    (key, rows), = plain.items()
+    assert rows.aux is None
+    data = json.loads((cache / f"{key}.json").read_text(encoding="utf-8"))
+    (cache / f"{key}.json").write_text(json.dumps({"text": data["text"], "ends": data["ends"]}), encoding="utf-8")
+    rows = extra_rows(str(docs), 10**6, 10**6, cache, enc, (6,), log, aux=True)[key]
+    assert rows.aux is not None and rows.aux.shape == rows.labels.shape
+    assert ((rows.aux >= 0) == (rows.labels >= 0)).all()
+    # every sentence end but the last (the end of the text is no gap to score)
+    assert sorted(CLASSES[c] for c in rows.aux[rows.labels == 1]) == sorted([".", ".", "?"])
+    (cache / f"{key}.aux.npy").unlink()
+    (cache / f"{key}.json").write_text(json.dumps({"text": data["text"] + " x", "ends": data["ends"]}), encoding="utf-8")
+    with pytest.raises(ValueError):
+        extra_rows(str(docs), 10**6, 10**6, cache, enc, (6,), log, aux=True)

@@ -249,8 +249,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="characters of prose --extra-text takes from one package at most")
     ap.add_argument("--extra-share", type=float, default=0.5, help="share of the harvested prose in each pass")
     ap.add_argument("--aux-weight", type=float, default=0.0,
-                    help="also learn which punctuation corruption removed after each word of EWT train (SaT's "
-                         "auxiliary task, punct_lm_aux.py), with this loss weight; 0 = off (the shipped heads)")
+                    help="also learn which punctuation corruption removed after each word of EWT train and of "
+                         "the harvested prose (SaT's auxiliary task, punct_lm_aux.py), with this loss weight; "
+                         "0 = off (the shipped heads)")
     args = ap.parse_args(argv)
     import torch
 
@@ -261,7 +262,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = cached_rows(ud, args.cache, load_encoder(cfg.frozen), (cfg.frozen, *cfg.taps), log, aux=bool(args.aux_weight))
     if args.extra_text != "none":
         rows.update(extra_rows(args.extra_text, args.extra_chars, args.extra_per_source, args.cache, load_encoder(cfg.frozen),
-                               (cfg.frozen, *cfg.taps), log))
+                               (cfg.frozen, *cfg.taps), log, aux=bool(args.aux_weight)))
     train = {k: r for k, r in rows.items() if k.endswith(".train")}
     val = {k: r for k, r in rows.items() if k.endswith(".val")}
     plan = Schedule(args.minutes, args.seed, args.crop, args.clean_share, args.lr_top, select=args.select,

@@ -14,8 +14,9 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator
 
 import numpy as np
 
@@ -111,17 +112,22 @@ def cached_rows(ud: Path, cache: Path, enc: Encoder, taps: tuple[int, ...],
             key = f"{tb}.{variant}.{part}"
             out[key] = encoded_rows(cache, key, text, ends, enc, taps, log)
             if aux and variant == "corrupted" and part == "train":
-                out[key].aux = _cached_aux(cache, key, ud, tb, g.text, len(text), enc)
+                out[key].aux = _cached_aux(cache, key, text, partial(_ewt_classes, ud, tb, g.text, len(text)), enc)
     return out
 
 
-def _cached_aux(cache: Path, key: str, ud: Path, tb: str, corrupted: str, n: int, enc: Encoder) -> np.ndarray:
-    """Aux classes of the training part (the first `n` characters) of treebank split `tb`'s
-    `corrupted` text, read against its flat text."""
+def _ewt_classes(ud: Path, tb: str, corrupted: str, n: int) -> np.ndarray:
+    """punct_lm_aux classes of the first `n` characters of treebank split `tb`'s `corrupted` text,
+    read against the flat text of the whole split."""
+    return classes_after_words(load_gold(gold_path(ud, tb, "flat")).text, corrupted)[:n + 1]
+
+
+def _cached_aux(cache: Path, key: str, text: str, classes: Callable[[], np.ndarray], enc: Encoder) -> np.ndarray:
+    """The aux table of `text`, kept in `cache` under `key`; `classes()` gives its punct_lm_aux
+    class per character offset when the table has to be made."""
     path = cache / f"{key}.aux.npy"
     if not path.is_file():
-        classes = classes_after_words(load_gold(gold_path(ud, tb, "flat")).text, corrupted)
-        np.save(path, aux_table(enc, corrupted[:n], classes[:n + 1]))
+        np.save(path, aux_table(enc, text, classes()))
     return np.load(path)
 
 
@@ -141,19 +147,33 @@ def encoded_rows(cache: Path, key: str, text: str, ends: list[int], enc: Encoder
 
 
 def extra_rows(source: str, chars: int, per_source: int, cache: Path, enc: Encoder, taps: tuple[int, ...],
-               log: Callable[[str], None]) -> dict[str, Rows]:
+               log: Callable[[str], None], aux: bool = False) -> dict[str, Rows]:
     """{"extra2-<source>-<chars>-<per_source>.corrupted.train": Rows} of harvested prose with silver
     labels (punct_lm_extra.py); the corrupted text is kept in `cache` too (harvesting takes minutes).
     The key holds ".corrupted." (the text is corrupted) and starts with "extra" (the trainer reads
-    a share of it per pass)."""
-    from .punct_lm_extra import auto_roots, corrupted_text, harvest
-
+    a share of it per pass). With `aux`, the rows also carry punct_lm_aux classes, read against
+    the uncorrupted sentences."""
     key = f"extra2-{re.sub(r'[^A-Za-z0-9]+', '_', source).strip('_')}-{chars}-{per_source}.corrupted.train"
     path = cache / f"{key}.json"
-    if not path.is_file():
-        log(f"harvesting up to {chars:,} characters of prose from {source} ({per_source:,} per package)")
-        roots = auto_roots() if source == "auto" else [Path(source)]
-        text, ends = corrupted_text(harvest(roots, chars, per_source))
-        path.write_text(json.dumps({"text": text, "ends": ends}), encoding="utf-8")
-    data = json.loads(path.read_text(encoding="utf-8"))
-    return {key: encoded_rows(cache, key, data["text"], data["ends"], enc, taps, log)}
+    cache.mkdir(parents=True, exist_ok=True)
+    data = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    if not data or (aux and "clean" not in data):  # caches of older versions lack the clean text
+        data = _harvest(source, chars, per_source, data.get("text"), log)
+        path.write_text(json.dumps(data), encoding="utf-8")
+    rows = encoded_rows(cache, key, data["text"], data["ends"], enc, taps, log)
+    if aux:
+        rows.aux = _cached_aux(cache, key, data["text"], lambda: classes_after_words(data["clean"], data["text"]), enc)
+    return {key: rows}
+
+
+def _harvest(source: str, chars: int, per_source: int, cached: str | None, log: Callable[[str], None]) -> dict[str, Any]:
+    """{"text", "ends", "clean"} of the prose harvested from `source`; it must be `cached` when
+    given (the encoder vectors kept for that text are reused)."""
+    from .punct_lm_extra import auto_roots, corrupted_text, harvest
+
+    log(f"harvesting up to {chars:,} characters of prose from {source} ({per_source:,} per package)")
+    roots = auto_roots() if source == "auto" else [Path(source)]
+    text, ends, clean = corrupted_text(harvest(roots, chars, per_source))
+    if cached is not None and cached != text:
+        raise ValueError(f"the prose harvested from {source} is not the cached text any more: remove the cache")
+    return {"text": text, "ends": ends, "clean": clean}

@@ -215,16 +215,19 @@ def corrupt(sentence: str, spaced: bool = True) -> str:
     return " ".join("".join(gap if _is_punct(t) else t for t in tokens).lower().split())
 
 
-def corrupted_text(paras: Iterable[str]) -> tuple[str, list[int]]:
-    """(flat corrupted text, sentence end offsets): sentences joined by one space."""
-    text, ends = "", []
+def corrupted_text(paras: Iterable[str]) -> tuple[str, list[int], str]:
+    """(flat corrupted text, its sentence end offsets, the same sentences uncorrupted): sentences
+    joined by one space. The uncorrupted text says which punctuation corruption removed
+    (punct_lm_aux.classes_after_words)."""
+    corrupted, ends, clean = [], [], []
     for para in paras:
         for sentence in split_sentences(para):
             c = corrupt(sentence)
             if c:
-                text += (" " if text else "") + c
-                ends.append(len(text))
-    return text, ends
+                ends.append((ends[-1] + 1 if ends else 0) + len(c))
+                corrupted.append(c)
+                clean.append(sentence)
+    return " ".join(corrupted), ends, " ".join(clean)
 
 
 def main(argv: list[str] | None = None) -> int:
