@@ -257,12 +257,14 @@ def main(argv: list[str] | None = None) -> int:
 
     torch.set_num_threads(args.threads)
     log = lambda m: print(m, file=sys.stderr, flush=True)  # noqa: E731 - progress for a long run
+    aux = bool(args.aux_weight)
     cfg, ud = HeadConfig(frozen=args.frozen, taps=tuple(args.taps), tuned=args.tuned, dropout=args.dropout,
-                         heads=args.heads, aux=N_CLASSES if args.aux_weight else 0), args.data / "ud"
-    rows = cached_rows(ud, args.cache, load_encoder(cfg.frozen), (cfg.frozen, *cfg.taps), log, aux=bool(args.aux_weight))
+                         heads=args.heads, aux=N_CLASSES if aux else 0), args.data / "ud"
+    enc, layers = load_encoder(cfg.frozen), (cfg.frozen, *cfg.taps)
+    rows = cached_rows(ud, args.cache, enc, layers, log, aux=aux)
     if args.extra_text != "none":
-        rows.update(extra_rows(args.extra_text, args.extra_chars, args.extra_per_source, args.cache, load_encoder(cfg.frozen),
-                               (cfg.frozen, *cfg.taps), log, aux=bool(args.aux_weight)))
+        rows.update(extra_rows(args.extra_text, args.extra_chars, args.extra_per_source, args.cache, enc, layers, log,
+                               aux=aux))
     train = {k: r for k, r in rows.items() if k.endswith(".train")}
     val = {k: r for k, r in rows.items() if k.endswith(".val")}
     plan = Schedule(args.minutes, args.seed, args.crop, args.clean_share, args.lr_top, select=args.select,
