@@ -44,7 +44,7 @@ man: install
 # ~8 M characters of English prose from installed documentation (4 min) and encoding the training text
 # once (13 min; cached in $TMPDIR/chunkcli-punct-lm, ~4 GB; ~10 GB of memory) and 66 min training
 # (4 heads); then the topic-tuned MiniLM layer (5 min: 200 contrastive steps over EWT train documents)
-# and the topic boundary cues on its vectors (1 min).
+# and the topic boundary cues on its vectors (1 min), and the topic cross-gap layer (10 min: 800 steps of 64 gaps).
 # The shipped punct heads read the Debian documentation installed by `make train-docs` (root); without
 # it the harvest is smaller and the result differs (docs/sentences.md).
 train-segmenter: install
@@ -52,6 +52,7 @@ train-segmenter: install
 	$(BIN)/python -m chunkcli.train.punct_lm --data $(DATA)/seg --minutes 66 --extra-text auto
 	$(BIN)/python -m chunkcli.train.topic_encoder --data $(DATA)
 	$(BIN)/python -m chunkcli.train.topic --data $(DATA)
+	$(BIN)/python -m chunkcli.train.topic_cross --data $(DATA)
 
 train-docs:
 	apt-get install -y --no-install-recommends python3.11-doc linux-doc-6.1 debian-handbook \

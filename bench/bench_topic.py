@@ -25,7 +25,7 @@ import numpy as np
 from chunkcli.segmetrics import score_documents, snap_to_units
 from chunkcli.segment import SegmentOptions
 from chunkcli.segment.topic import segment_vectors
-from chunkcli.segment.topic_embed import embed_in_space, embed_texts
+from chunkcli.segment.topic_embed import embed_in_space, embed_texts, embed_with_gaps
 from chunkcli.segment.topic_score import choose_boundaries, curve, default_cutoff
 
 MODEL = "all-MiniLM-L6-v2"
@@ -97,7 +97,8 @@ def m_topic(paragraphs: bool = False, cues: bool = True, **opts) -> Method:
     def run(item: Item, vecs: np.ndarray, tokens: list[int]) -> list[int]:
         allowed = _allowed(item) if paragraphs else None
         options = SegmentOptions(max_tokens=0, model=MODEL, cues=cues, **opts)
-        return segment_vectors(vecs, tokens, options, allowed).starts[1:]
+        cross = embed_with_gaps(item.units, MODEL)[1] if cues else None
+        return segment_vectors(vecs, tokens, options, allowed, cross).starts[1:]
     return run
 
 
@@ -163,7 +164,7 @@ def throughput(items: Sequence[Item], counter) -> dict[str, float]:
     t0 = time.perf_counter()
     model.encode(sents, batch_size=32, convert_to_numpy=True, show_progress_bar=False)
     raw = time.perf_counter() - t0
-    topic_embed._CACHE.clear()
+    topic_embed.clear_cache()
     t0 = time.perf_counter()
     for d in docs:
         list(segment_document(d, "topic", opts, counter))

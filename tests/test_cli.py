@@ -125,14 +125,16 @@ def test_train_segmenter_routes_only_to_its_trainer(tmp_path, monkeypatch, only,
     assert seen[module] == ["--data", str(tmp_path), "--minutes", "1.0", *want]
 
 
-def test_train_segmenter_only_topic_trains_the_layer_then_its_cues_from_the_folder_above_seg(
+def test_train_segmenter_only_topic_trains_the_layer_its_cues_and_the_cross_gap_cue_from_the_folder_above_seg(
         tmp_path, monkeypatch) -> None:
     import chunkcli.train.topic as topic
+    import chunkcli.train.topic_cross as topic_cross
     import chunkcli.train.topic_encoder as topic_encoder
 
     seen: list[tuple[str, list[str]]] = []
     monkeypatch.setattr(topic_encoder, "main", lambda argv: seen.append(("layer", argv)))
     monkeypatch.setattr(topic, "main", lambda argv: seen.append(("cues", argv)))
+    monkeypatch.setattr(topic_cross, "main", lambda argv: seen.append(("cross", argv)))
     seg = tmp_path / "seg"
     (seg / "ud").mkdir(parents=True)
     result = runner.invoke(app, ["train", "segmenter", "--data", str(seg), "--out", str(tmp_path / "m"),
@@ -140,4 +142,5 @@ def test_train_segmenter_only_topic_trains_the_layer_then_its_cues_from_the_fold
     assert result.exit_code == 0, result.output
     data, m = str(tmp_path.resolve()), tmp_path / "m"
     assert seen == [("layer", ["--data", data, "--out", str(m / "topic_layer")]),
-                    ("cues", ["--data", data, "--out", str(m / "topic"), "--layer", str(m / "topic_layer")])]
+                    ("cues", ["--data", data, "--out", str(m / "topic"), "--layer", str(m / "topic_layer")]),
+                    ("cross", ["--data", data, "--out", str(m / "topic_cross")])]

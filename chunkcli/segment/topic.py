@@ -5,8 +5,9 @@ the globally best segmentation of the sentence vectors (`topic_dp`), so each
 boundary's score is its *gain* (how much better the two sides fit as
 separate topics than as one, in "sentences' worth" of coherence) plus a
 learned *cue* (`topic_cues`: how much the gap looks like a change of topic
-to a small model trained on EWT documents; 0 for embedding models it was
-not trained on). `--threshold` is the smallest score worth a cut (default
+to a small model trained on EWT documents, plus `topic_cross`: the same
+question asked of the two sentences read together by one trained BERT layer;
+0 for embedding models they were not trained on). `--threshold` is the smallest score worth a cut (default
 1.25, more for documents over 60 sentences). Each topic segment opens
 with a hard break so the packer never merges two topics; its units carry
 `{"segment": i, "boundary_score": gain + cue}` (null for the first segment).
@@ -28,7 +29,7 @@ from ..tokens import TokenCounter
 from .base import SegmentOptions, Unit, register
 from .topic_cues import load_cues
 from .topic_dp import Prefix, dp_boundaries, gap_gains
-from .topic_embed import count_tokens, embed_texts, vector_space
+from .topic_embed import count_tokens, embed_texts, embed_with_gaps, vector_space
 from .topic_score import window_similarity
 from .topic_units import Span, topic_spans
 
@@ -51,22 +52,29 @@ class TopicResult:
 
 def segment_vectors(
     vecs: np.ndarray, tokens: Sequence[int], opts: SegmentOptions, paragraphs: Sequence[bool] | None = None,
+    cross: np.ndarray | None = None,
 ) -> TopicResult:
     """Topic segmentation of units given their embeddings (by `opts.model`) and token counts;
-    cuts only where `paragraphs`, one flag per gap, allows; `opts.cues=False` leaves the learned cues out."""
+    cuts only where `paragraphs`, one flag per gap, allows; `cross` is the cross-gap cue of each gap
+    (`topic_embed.embed_with_gaps`); `opts.cues=False` leaves the learned cues (both kinds) out."""
     prefix = Prefix.of(vecs)
     penalty = default_penalty(len(vecs)) if opts.threshold is None else opts.threshold
-    cue = cue_bonus(vecs, opts.model) if opts.cues else np.zeros(max(len(vecs) - 1, 0))
+    cue = cue_bonus(vecs, opts.model, cross) if opts.cues else np.zeros(max(len(vecs) - 1, 0))
     bounds = dp_boundaries(prefix, tokens, penalty, opts.min_tokens, 1, paragraphs, cue)
     gains = gap_gains(prefix, bounds)
     scores = [None] + [round(float(gains[b - 1] + cue[b - 1]), 4) for b in bounds]
     return TopicResult([0, *bounds], scores, window_similarity(vecs, WINDOW), gains, cue)
 
 
-def cue_bonus(vecs: np.ndarray, model: str | None) -> np.ndarray:
-    """The learned per-gap cues when they exist for this embedding model, else zeros."""
+def cue_bonus(vecs: np.ndarray, model: str | None, cross: np.ndarray | None = None) -> np.ndarray:
+    """The learned per-gap cues (logistic, plus `cross` when given), centred on the document;
+    zeros when neither exists for this embedding model."""
     found = load_cues(vector_space(model))
-    return found.bonus(vecs) if found is not None else np.zeros(max(len(vecs) - 1, 0))
+    total = found.scaled(vecs) if found is not None else np.zeros(max(len(vecs) - 1, 0))
+    if cross is not None:
+        total = total + cross
+    # Centred, so the cues re-rank a document's cuts without moving their overall number.
+    return total - total.mean() if len(total) else total
 
 
 def default_penalty(n_units: int) -> float:
@@ -83,8 +91,8 @@ class TopicSegments:
         if not spans:
             return []
         texts = [doc.text[s:e] for s, e in spans]
-        vecs = embed_texts(texts, opts.model)
-        result = segment_vectors(vecs, count_tokens(texts, counter), opts, allowed)
+        vecs, cross = embed_with_gaps(texts, opts.model) if opts.cues else (embed_texts(texts, opts.model), None)
+        result = segment_vectors(vecs, count_tokens(texts, counter), opts, allowed, cross)
         if opts.max_tokens <= 0:
             return _segment_units(spans, result, opts.explain)
         return _sentence_units(spans, result, opts.explain)

@@ -25,6 +25,7 @@ import numpy as np
 
 from ..models import DEFAULT_MODEL
 from .punct_lm_encoder import WINDOW, Encoder, load_encoder
+from .topic_cross import trim
 
 LAYER_FILE = Path(__file__).resolve().parent.parent / "models" / "topic_layer"
 TUNED_SPACE = f"{DEFAULT_MODEL}+topic"
@@ -41,14 +42,23 @@ class TunedEncoder:
         self.dim = int(base.w["embeddings.word_embeddings.weight"].shape[1])
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
+        return self.embed_states(texts, keep=False)[0]
+
+    def embed_states(self, texts: Sequence[str], keep: bool = True) -> tuple[np.ndarray, list[np.ndarray]]:
+        """The vectors, and (when `keep`) each text's outputs of the frozen layers
+        ([CLS] … [SEP], float16, `topic_cross.trim`med), which the cross-gap cue reads."""
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        states: list[np.ndarray] = [np.zeros(0)] * (len(texts) if keep else 0)
         for idx, ids, lengths in piece_batches(self.enc, texts, BATCH):
-            h = self.enc.encode(ids, lengths).numpy()
+            both = self.enc.encode(ids, lengths, taps=(LAYERS - 1, LAYERS)).float().numpy()
+            frozen, h = both[..., :self.dim], both[..., self.dim:]
             # Mean over [CLS], the pieces and [SEP], as the model's own pooling does.
             mask = np.arange(h.shape[1])[None, :] <= lengths[:, None] + 1
             v = (h * mask[..., None]).sum(axis=1) / mask.sum(axis=1, keepdims=True)
             out[idx] = v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)
-        return out
+            for j, i in enumerate(idx if keep else ()):
+                states[i] = trim(frozen[j, :lengths[j] + 2].astype(np.float16))
+        return out, states
 
 
 def piece_batches(enc: Encoder, texts: Sequence[str], size: int) -> Iterator[tuple[list[int], np.ndarray, np.ndarray]]:

@@ -115,16 +115,28 @@ def split_states(states: States, docs: Sequence[list[str]]) -> list[States]:
     return out
 
 
-def main(argv: Sequence[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(description="fine-tune MiniLM's last layer for topic segmentation")
+def trainer_args(argv: Sequence[str] | None, description: str, steps: int, steps_help: str,
+                 out: Path) -> argparse.Namespace:
+    """The options both topic trainers take (this one and `topic_cross`)."""
+    ap = argparse.ArgumentParser(description=description)
     ap.add_argument("--data", type=Path, required=True, help="the shared data folder (with seg/ud)")
-    ap.add_argument("--steps", type=int, default=STEPS, help=f"contrastive steps (default {STEPS})")
+    ap.add_argument("--steps", type=int, default=steps, help=f"{steps_help} (default {steps})")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--out", type=Path, default=LAYER_FILE, help="output base path (.npz and .json)")
-    args = ap.parse_args(argv)
-    docs = [d for d in ud_documents(args.data / "seg" / "ud" / "en_ewt.train.gold.json") if d]
-    states = frozen_states(load_encoder(LAYERS), [s for d in docs for s in d])
-    weights = train_layer(split_states(states, docs), args.steps, args.seed)
+    ap.add_argument("--out", type=Path, default=out, help="output base path (.npz and .json)")
+    return ap.parse_args(argv)
+
+
+def ewt_train_states(data: Path) -> list[States]:
+    """The frozen layers' outputs for every sentence of the UD EWT train documents, by document."""
+    docs = [d for d in ud_documents(data / "seg" / "ud" / "en_ewt.train.gold.json") if d]
+    return split_states(frozen_states(load_encoder(LAYERS), [s for d in docs for s in d]), docs)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = trainer_args(argv, "fine-tune MiniLM's last layer for topic segmentation", STEPS,
+                        "contrastive steps", LAYER_FILE)
+    docs = ewt_train_states(args.data)
+    weights = train_layer(docs, args.steps, args.seed)
     info = {"layer": TUNED, "trained_on": f"UD EWT train, {len(docs)} documents", "steps": args.steps,
             "seed": args.seed, "docs_per_batch": DOCS, "span": SPAN, "tau": TAU, "lr": LR}
     save_layer(args.out, weights, info)
