@@ -108,6 +108,41 @@ def test_saved_model_loads_back(tmp_path: Path) -> None:
     assert load_cross(tmp_path / "missing") is None
 
 
+def test_sample_draws_extra_documents_at_their_share_and_never_joins_two_collections() -> None:
+    from chunkcli.train import topic_cross as tc
+
+    ewt = [[np.full((3, 2), 10 * d + i, np.float16) for i in range(4)] for d in range(5)]
+    manuals = [[np.full((3, 2), -(10 * d + i + 1), np.float16) for i in range(4)] for d in range(5)]
+    gaps = tc.sample(random.Random(3), ewt, 2000, extra=manuals, extra_share=0.25)
+    from_manuals = [g for g in gaps if g[0][0, 0] < 0]
+    assert 0.2 < len(from_manuals) / len(gaps) < 0.3
+    assert all((a[0, 0] < 0) == (b[0, 0] < 0) for a, b, _ in gaps)
+    inside = [(a[0, 0], b[0, 0]) for a, b, y in gaps if y == 0.0]
+    assert all(abs(b - a) == 1 and abs(a) // 10 == abs(b) // 10 for a, b in inside if a >= 0)
+    assert tc.sample(random.Random(3), ewt, 50, extra=[]) and all(g[0][0, 0] >= 0 for g in tc.sample(random.Random(3), ewt, 50))
+
+
+PARAGRAPH = ("The installer asks for the name of the machine and then for the network it is on. "
+             "It is safe to accept the defaults when you are not sure what they mean for the system. "
+             "You can change all of them later from the configuration files in the usual place, "
+             "and the manual explains each of these files in a chapter of its own.")
+
+
+def test_manual_documents_are_files_of_prose_split_into_sentences(tmp_path: Path) -> None:
+    from chunkcli.train.topic_cross import manual_documents
+
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "guide.txt").write_text("\n\n".join([PARAGRAPH] * 3), encoding="utf-8")
+    (tmp_path / "pkg" / "short.txt").write_text(PARAGRAPH, encoding="utf-8")  # 3 sentences: too few
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "a.md").write_text("\n\n".join([PARAGRAPH] * 4), encoding="utf-8")
+    docs = manual_documents([tmp_path])
+    assert [len(d) for d in docs] == [12, 9]  # path order: other/a.md, then pkg/guide.txt
+    assert docs[1][0].startswith("The installer asks") and docs[1][0].endswith("it is on.")
+    assert manual_documents([tmp_path], per_package=0) == []
+    assert len(manual_documents([tmp_path], max_sentences=5)) == 1
+
+
 def test_training_lowers_the_loss_on_its_own_batches() -> None:
     """A few steps on toy documents: joins of two documents learn to score above their insides."""
     import torch

@@ -28,8 +28,10 @@ Threshold = Annotated[Optional[float], typer.Option(
 Lang = Annotated[Optional[str], typer.Option("--lang", metavar="LANG", help="Language of the text or source code.")]
 Explain = Annotated[bool, typer.Option("--explain", help="Add per-unit boundary scores to meta.")]
 Cues = Annotated[bool, typer.Option(
-    "--cues/--no-cues", help="topic: add the learned boundary cues (trained on English web text; "
-                             "--no-cues for technical manuals and other genres).")]
+    "--cues/--no-cues", help="topic: add the learned boundary cues (a logistic model over the sentence "
+                             "vectors, trained on English web text, and a cross-gap layer reading the two "
+                             "sentences around each gap, trained on web text and manuals); --no-cues leaves "
+                             "both out.")]
 Context = Annotated[bool, typer.Option(
     "--context", help="code: record the enclosing scope header as the text to embed (meta.embed_text).")]
 

@@ -38,7 +38,7 @@ MODEL_FILE = Path(__file__).resolve().parent.parent / "models" / "topic_cross"
 PREFIX = "encoder.layer.5."  # the layer it is a trained copy of, and the weights' names
 FROZEN = 5  # it reads the outputs of this many frozen layers
 MAX_PIECES = 40  # per side, [CLS]/[SEP] included: the end of the left sentence, the start of the right
-BATCH = 256  # gaps per forward pass
+BATCH = 32  # gaps per forward pass (sorted by length: small batches pad little)
 
 States = np.ndarray  # (positions, 384) outputs of the frozen layers for one sentence, [CLS] ... [SEP]
 
@@ -63,10 +63,13 @@ class CrossGap:
         import torch
 
         out = np.empty(len(left))
+        # Batches of pairs of similar length: little padding, which the layer would pay for.
+        width = [min(len(a), MAX_PIECES) + min(len(b), MAX_PIECES) for a, b in zip(left, right)]
+        order = np.argsort(width, kind="stable")
         with torch.inference_mode():
-            for lo in range(0, len(left), BATCH):
-                hi = min(lo + BATCH, len(left))
-                out[lo:hi] = self.forward(left[lo:hi], right[lo:hi]).numpy()
+            for lo in range(0, len(order), BATCH):
+                idx = order[lo:lo + BATCH]
+                out[idx] = self.forward([left[i] for i in idx], [right[i] for i in idx]).numpy()
         return out
 
     def forward(self, left: Sequence[States], right: Sequence[States]) -> Any:

@@ -19,39 +19,71 @@ from __future__ import annotations
 import json
 import random
 import time
+from pathlib import Path
 from typing import Sequence
 
 from ..segment.punct_lm_encoder import load_encoder
 from ..segment.topic_cross import FROZEN, MODEL_FILE, PREFIX, CrossGap, new_cross, save_cross
-from .topic_encoder import States, ewt_train_states, trainer_args
+from .topic_encoder import States, ewt_train_states, frozen_states, split_states, trainer_args
 
 BATCH, STEPS, LR_LAYER, LR_HEAD = 64, 800, 1e-4, 1e-3
 FILE_ORDER = 0.2  # share of the joins taken from neighbouring documents' real boundaries
+MANUALS = 0.5  # share of the gaps drawn from the installed manuals (`--extra-docs`), when there are any
+# System documentation only: Python docstrings (the rest of punct_lm_extra.auto_roots) are not documents.
+SYSTEM_DOCS = (Path("/usr/share/doc"), Path("/usr/share/info"))
 WEIGHT = 0.05  # the DP adds WEIGHT × log-odds; chosen on held-out train documents (docs/topic.md)
 
 Gap = tuple[States, States, float]
 
 
-def sample(rng: random.Random, docs: Sequence[list[States]], n: int = BATCH) -> list[Gap]:
-    """n labelled gaps from `docs` (each of ≥ 2 sentences, in file order)."""
-    out = []
-    for _ in range(n):
-        r = rng.random()
-        if r < 0.5:
-            d = rng.choice(docs)
-            g = rng.randint(1, len(d) - 1)
-            out.append((d[g - 1], d[g], 0.0))
-        elif r < 1 - FILE_ORDER / 2:
-            a, b = rng.sample(range(len(docs)), 2)
-            out.append((rng.choice(docs[a]), rng.choice(docs[b]), 1.0))
-        else:
-            j = rng.randrange(len(docs) - 1)
-            out.append((docs[j][-1], docs[j + 1][0], 1.0))
-    return out
+def sample(rng: random.Random, docs: Sequence[list[States]], n: int = BATCH,
+           extra: Sequence[list[States]] = (), extra_share: float = MANUALS) -> list[Gap]:
+    """n labelled gaps, each from `extra` with probability `extra_share` (when there are extra
+    documents), else from `docs` (documents of ≥ 2 sentences, in file order); the two sides of a
+    join come from the same collection, so a change of genre never gives a join away."""
+    return [_gap(rng, extra if extra and rng.random() < extra_share else docs) for _ in range(n)]
 
 
-def train_cross(docs: Sequence[list[States]], steps: int = STEPS, seed: int = 0, log: bool = True) -> CrossGap:
-    """A cross-gap model trained from MiniLM's layer 6 on the documents' frozen states."""
+def _gap(rng: random.Random, docs: Sequence[list[States]]) -> Gap:
+    r = rng.random()
+    if r < 0.5:
+        d = rng.choice(docs)
+        g = rng.randint(1, len(d) - 1)
+        return d[g - 1], d[g], 0.0
+    if r < 1 - FILE_ORDER / 2:
+        a, b = rng.sample(range(len(docs)), 2)
+        return rng.choice(docs[a]), rng.choice(docs[b]), 1.0
+    j = rng.randrange(len(docs) - 1)
+    return docs[j][-1], docs[j + 1][0], 1.0
+
+
+def manual_documents(roots: Sequence[Path], per_package: int = 40, per_file: int = 60,
+                     max_sentences: int = 45_000) -> list[list[str]]:
+    """Files of the installed manuals as documents, in path order: their English prose paragraphs
+    (`punct_lm_extra`'s filter) split into sentences by `sentence`; at most `per_file` sentences of
+    a file, `per_package` files of a package and `max_sentences` in all; files of < 8 sentences skipped."""
+    from .punct_lm_extra import paragraphs, source_texts, split_sentences
+
+    docs: list[list[str]] = []
+    taken: dict[str, int] = {}
+    total = 0
+    for source, text in source_texts(roots):
+        if taken.get(source, 0) >= per_package:
+            continue
+        sents = [s for p in paragraphs(text) for s in split_sentences(p)][:per_file]
+        if len(sents) >= 8:
+            docs.append(sents)
+            taken[source] = taken.get(source, 0) + 1
+            total += len(sents)
+            if total >= max_sentences:
+                break
+    return docs
+
+
+def train_cross(docs: Sequence[list[States]], steps: int = STEPS, seed: int = 0, log: bool = True,
+                extra: Sequence[list[States]] = ()) -> CrossGap:
+    """A cross-gap model trained from MiniLM's layer 6 on the documents' frozen states
+    (and, for a MANUALS share of the gaps, on `extra` documents')."""
     import torch
     import torch.nn.functional as F
 
@@ -64,9 +96,10 @@ def train_cross(docs: Sequence[list[States]], steps: int = STEPS, seed: int = 0,
     model = new_cross(base, layer, side, out_w, out_b, WEIGHT)
     opt = torch.optim.Adam([{"params": list(layer.values()), "lr": LR_LAYER},
                             {"params": [side, out_w, out_b], "lr": LR_HEAD}])
-    rng, pool, t0, avg = random.Random(seed), [d for d in docs if len(d) >= 2], time.time(), 0.0
+    rng, t0, avg = random.Random(seed), time.time(), 0.0
+    pool, extra_pool = [d for d in docs if len(d) >= 2], [d for d in extra if len(d) >= 2]
     for step in range(1, steps + 1):
-        gaps = sample(rng, pool)
+        gaps = sample(rng, pool, extra=extra_pool)
         y = torch.tensor([g[2] for g in gaps])
         loss = F.binary_cross_entropy_with_logits(model.forward([g[0] for g in gaps], [g[1] for g in gaps]), y)
         opt.zero_grad()
@@ -81,11 +114,16 @@ def train_cross(docs: Sequence[list[States]], steps: int = STEPS, seed: int = 0,
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = trainer_args(argv, "train the cross-gap cue of --by topic", STEPS, f"training steps of {BATCH} gaps",
-                        MODEL_FILE)
+                        MODEL_FILE, extra_docs=True)
     docs = ewt_train_states(args.data)
-    model = train_cross(docs, args.steps, args.seed)
-    info = {"trained_on": f"UD EWT train, {len(docs)} documents", "steps": args.steps, "seed": args.seed,
-            "batch": BATCH, "file_order": FILE_ORDER, "lr_layer": LR_LAYER, "lr_head": LR_HEAD}
+    roots = {"auto": list(SYSTEM_DOCS), "none": []}.get(args.extra_docs, [Path(args.extra_docs)])
+    manuals = manual_documents(roots)
+    extra = split_states(frozen_states(load_encoder(FROZEN + 1), [s for d in manuals for s in d]), manuals)
+    model = train_cross(docs, args.steps, args.seed, extra=extra)
+    info = {"trained_on": f"UD EWT train, {len(docs)} documents; {len(manuals)} manual files "
+                          f"({sum(map(len, manuals))} sentences) from {', '.join(map(str, roots)) or 'none'}",
+            "steps": args.steps, "seed": args.seed, "batch": BATCH, "file_order": FILE_ORDER,
+            "manuals_share": MANUALS if manuals else 0.0, "lr_layer": LR_LAYER, "lr_head": LR_HEAD}
     save_cross(args.out, model, info)
     print(json.dumps(info))
 

@@ -116,13 +116,17 @@ def split_states(states: States, docs: Sequence[list[str]]) -> list[States]:
 
 
 def trainer_args(argv: Sequence[str] | None, description: str, steps: int, steps_help: str,
-                 out: Path) -> argparse.Namespace:
-    """The options both topic trainers take (this one and `topic_cross`)."""
+                 out: Path, extra_docs: bool = False) -> argparse.Namespace:
+    """The options both topic trainers take (this one and `topic_cross`, which also reads manuals)."""
     ap = argparse.ArgumentParser(description=description)
     ap.add_argument("--data", type=Path, required=True, help="the shared data folder (with seg/ud)")
     ap.add_argument("--steps", type=int, default=steps, help=f"{steps_help} (default {steps})")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", type=Path, default=out, help="output base path (.npz and .json)")
+    if extra_docs:
+        ap.add_argument("--extra-docs", metavar="DIR|auto|none", default="auto",
+                        help="also train on the files of installed manuals as documents (auto: /usr/share/doc "
+                             "and /usr/share/info, as `make train-docs` fills them; default auto)")
     return ap.parse_args(argv)
 
 
