@@ -11,12 +11,13 @@ anyway, `topic_embed.embed_with_gaps`), joins them, runs a trained copy of
 layer 6 over the pair (the right side marked by a learned vector), and maps
 the mean of each side, their product and difference, and the right side's
 first position to the log-odds that a new document starts at the gap. Its
-cost is one layer over two sentences per gap, about a third of the encoder.
+cost is one layer over two sentences per gap, about a quarter of the encoder
+(pairs batched by length).
 
-Trained on UD EWT *train* documents (`chunkcli/train/topic_cross.py`):
-consecutive sentences of a document against a sentence from one document
-followed by a sentence from another (Choi-style joins, and neighbours in
-file order). Ships as `chunkcli/models/topic_cross.npz|.json`; the DP adds
+Trained on UD EWT *train* documents and the files of installed manuals
+(`chunkcli/train/topic_cross.py`): consecutive sentences of a document
+against a sentence from one document followed by a sentence from another
+(Choi-style joins, and neighbours in file order). Ships as `chunkcli/models/topic_cross.npz|.json`; the DP adds
 `weight × log-odds` to the logistic cues before they are centred
 (docs/topic.md, "Cross-gap cue").
 """

@@ -1,4 +1,5 @@
-"""Train the cross-gap cue of `--by topic` (`segment/topic_cross.py`) on UD EWT *train* documents.
+"""Train the cross-gap cue of `--by topic` (`segment/topic_cross.py`) on UD EWT *train* documents
+and, for a MANUALS share of the gaps, on the files of the installed manuals (`--extra-docs`).
 
 Each step draws BATCH gaps: half within a document (two consecutive sentences,
 label 0) and half joins (label 1): a sentence anywhere in one document
@@ -8,10 +9,12 @@ document followed by the first of its neighbour in file order (same genre,
 as in `seg/topic/ewt_docs.*`). The frozen layers' outputs are computed once;
 a copy of MiniLM's layer 6, the side vector and the output map train with
 Adam (the layer at LR_LAYER, the rest at LR_HEAD) on binary cross-entropy.
-The recipe was chosen on the tenth of the documents held out (docs/topic.md);
-the shipped model is trained on all of them. Run:
+The recipe was chosen on the tenth of the EWT documents held out and on
+manual packages held out (docs/topic.md); the shipped model is trained on all
+of them. The manuals found depend on the machine (`make train-docs` installs
+the ones the shipped model read). Run:
 
-    python -m chunkcli.train.topic_cross --data ../shared/data
+    python -m chunkcli.train.topic_cross --data ../shared/data [--extra-docs auto|DIR|none]
 """
 
 from __future__ import annotations
