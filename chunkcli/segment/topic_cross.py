@@ -17,9 +17,9 @@ cost is one layer over two sentences per gap, about a quarter of the encoder
 Trained on UD EWT *train* documents and the files of installed manuals
 (`chunkcli/train/topic_cross.py`): consecutive sentences of a document
 against a sentence from one document followed by a sentence from another
-(Choi-style joins, and neighbours in file order). Ships as `chunkcli/models/topic_cross.npz|.json`; the DP adds
-`weight × log-odds` to the logistic cues before they are centred
-(docs/topic.md, "Cross-gap cue").
+(Choi-style joins, and neighbours in file order). Ships as
+`chunkcli/models/topic_cross.npz|.json`; the DP adds `weight × log-odds` to
+the logistic cues before they are centred (docs/topic.md, "Cross-gap cue").
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ class CrossGap:
     enc: Encoder
     side: Any  # torch (384,) vector added to the right sentence's positions
     out_w: Any  # torch (5 * 384,) weights of the log-odds
-    out_b: float
+    out_b: Any  # a float; a trainable torch scalar while training
     weight: float  # how much of the log-odds the DP adds to a cut
 
     def logits(self, left: Sequence[States], right: Sequence[States]) -> np.ndarray:
