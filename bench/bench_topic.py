@@ -117,7 +117,8 @@ def _allowed(item: Item) -> list[bool]:
 def evaluate(items: Sequence[Item], method: Method, counter) -> dict[str, float]:
     triples = []
     for it in items:
-        vecs, tokens = embed_texts(it.units, MODEL), counter.count_batch(it.units)
+        # embed_with_gaps: the vectors and m_topic's cross-gap cues from one encoder pass.
+        vecs, tokens = embed_with_gaps(it.units, MODEL)[0], counter.count_batch(it.units)
         triples.append((it.gold, method(it, vecs, tokens), len(it.units)))
     return score_documents(triples, tolerance=1).as_percent()
 

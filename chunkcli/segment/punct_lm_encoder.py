@@ -150,6 +150,16 @@ def _load_weights(path: Path) -> dict[str, Any]:
     return {k.removeprefix("bert."): v.float() for k, v in weights.items()}
 
 
+def with_weights(base: Encoder, weights: dict[str, Any]) -> Encoder:
+    """A copy of `base` running `weights` in place of its own of the same names; it shares the
+    tokenizer and the other weights, and `base` (cached, used by `punct`) keeps the originals."""
+    import copy
+
+    enc = copy.copy(base)
+    enc.w = {**base.w, **weights}
+    return enc
+
+
 @lru_cache(maxsize=2)
 def load_encoder(layers: int) -> Encoder:
     from ..models import default_model_dir

@@ -70,11 +70,9 @@ def cue_bonus(vecs: np.ndarray, model: str | None, cross: np.ndarray | None = No
     """The learned per-gap cues (logistic, plus `cross` when given), centred on the document;
     zeros when neither exists for this embedding model."""
     found = load_cues(vector_space(model))
-    total = found.scaled(vecs) if found is not None else np.zeros(max(len(vecs) - 1, 0))
-    if cross is not None:
-        total = total + cross
-    # Centred, so the cues re-rank a document's cuts without moving their overall number.
-    return total - total.mean() if len(total) else total
+    bonus = found.bonus(vecs) if found is not None else np.zeros(max(len(vecs) - 1, 0))
+    # Centred like the logistic cues, so the cues re-rank a document's cuts without moving their number.
+    return bonus + (cross - cross.mean()) if cross is not None and len(cross) else bonus
 
 
 def default_penalty(n_units: int) -> float:

@@ -33,7 +33,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..models import DEFAULT_MODEL
-from .punct_lm_encoder import Encoder, bert_layer, load_encoder
+from .punct_lm_encoder import Encoder, bert_layer, load_encoder, with_weights
 
 MODEL_FILE = Path(__file__).resolve().parent.parent / "models" / "topic_cross"
 PREFIX = "encoder.layer.5."  # the layer it is a trained copy of, and the weights' names
@@ -107,11 +107,7 @@ def _join(left: Sequence[States], right: Sequence[States]) -> tuple[Any, Any, An
 
 def new_cross(base: Encoder, weights: dict[str, Any], side: Any, out_w: Any, out_b: Any, weight: float) -> CrossGap:
     """A CrossGap whose layer weights are `weights` (torch tensors, possibly trainable)."""
-    import copy
-
-    enc = copy.copy(base)  # shares the tokenizer; its own weight dict
-    enc.w = {**base.w, **weights}
-    return CrossGap(enc, side, out_w, out_b, weight)
+    return CrossGap(with_weights(base, weights), side, out_w, out_b, weight)
 
 
 def save_cross(base: Path, model: CrossGap, info: dict) -> None:

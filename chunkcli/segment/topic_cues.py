@@ -60,12 +60,10 @@ class CueModel:
 
     def bonus(self, vecs: np.ndarray) -> np.ndarray:
         """Per gap (before unit g+1): the cue added to a cut there, centred on the document."""
-        s = self.scaled(vecs)
-        return s - s.mean() if len(s) else s
-
-    def scaled(self, vecs: np.ndarray) -> np.ndarray:
-        """Per gap: cue_weight × log-odds, not centred (other cues may be added first)."""
-        return self.cue_weight * self.log_odds(vecs) if len(vecs) >= 2 else np.zeros(0)
+        if len(vecs) < 2:
+            return np.zeros(0)
+        s = self.log_odds(vecs)
+        return self.cue_weight * (s - s.mean())
 
 
 def gap_features(vecs: np.ndarray) -> np.ndarray:

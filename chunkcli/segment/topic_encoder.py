@@ -15,7 +15,6 @@ trained on them. Stored chunk vectors never come from here.
 
 from __future__ import annotations
 
-import copy
 import json
 from functools import lru_cache
 from pathlib import Path
@@ -24,7 +23,7 @@ from typing import Any, Iterator, Sequence
 import numpy as np
 
 from ..models import DEFAULT_MODEL
-from .punct_lm_encoder import WINDOW, Encoder, load_encoder
+from .punct_lm_encoder import WINDOW, Encoder, load_encoder, with_weights
 from .topic_cross import trim
 
 LAYER_FILE = Path(__file__).resolve().parent.parent / "models" / "topic_layer"
@@ -37,8 +36,7 @@ class TunedEncoder:
     """The installed MiniLM with the tuned weights swapped in; mean-pooled, L2-normalised vectors."""
 
     def __init__(self, base: Encoder, tuned: dict[str, Any]) -> None:
-        self.enc = copy.copy(base)  # shares the tokenizer; its own weight dict, so `punct` keeps the original
-        self.enc.w = {**base.w, **tuned}
+        self.enc = with_weights(base, tuned)
         self.dim = int(base.w["embeddings.word_embeddings.weight"].shape[1])
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
@@ -50,8 +48,9 @@ class TunedEncoder:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         states: list[np.ndarray] = [np.zeros(0)] * (len(texts) if keep else 0)
         for idx, ids, lengths in piece_batches(self.enc, texts, BATCH):
-            both = self.enc.encode(ids, lengths, taps=(LAYERS - 1, LAYERS)).float().numpy()
-            frozen, h = both[..., :self.dim], both[..., self.dim:]
+            taps = (LAYERS - 1, LAYERS) if keep else (LAYERS,)
+            both = self.enc.encode(ids, lengths, taps=taps).float().numpy()
+            frozen, h = both[..., :-self.dim], both[..., -self.dim:]
             # Mean over [CLS], the pieces and [SEP], as the model's own pooling does.
             mask = np.arange(h.shape[1])[None, :] <= lengths[:, None] + 1
             v = (h * mask[..., None]).sum(axis=1) / mask.sum(axis=1, keepdims=True)

@@ -27,7 +27,7 @@ from typing import Sequence
 
 from ..segment.punct_lm_encoder import load_encoder
 from ..segment.topic_cross import FROZEN, MODEL_FILE, PREFIX, CrossGap, new_cross, save_cross
-from .topic_encoder import States, ewt_train_states, frozen_states, split_states, trainer_args
+from .topic_encoder import States, document_states, ewt_train_states, trainer_args
 
 BATCH, STEPS, LR_LAYER, LR_HEAD = 64, 800, 1e-4, 1e-3
 FILE_ORDER = 0.2  # share of the joins taken from neighbouring documents' real boundaries
@@ -121,8 +121,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     docs = ewt_train_states(args.data)
     roots = {"auto": list(SYSTEM_DOCS), "none": []}.get(args.extra_docs, [Path(args.extra_docs)])
     manuals = manual_documents(roots)
-    extra = split_states(frozen_states(load_encoder(FROZEN + 1), [s for d in manuals for s in d]), manuals)
-    model = train_cross(docs, args.steps, args.seed, extra=extra)
+    model = train_cross(docs, args.steps, args.seed, extra=document_states(manuals))
     info = {"trained_on": f"UD EWT train, {len(docs)} documents; {len(manuals)} manual files "
                           f"({sum(map(len, manuals))} sentences) from {', '.join(map(str, roots)) or 'none'}",
             "steps": args.steps, "seed": args.seed, "batch": BATCH, "file_order": FILE_ORDER,

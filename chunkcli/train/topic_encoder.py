@@ -132,7 +132,11 @@ def trainer_args(argv: Sequence[str] | None, description: str, steps: int, steps
 
 def ewt_train_states(data: Path) -> list[States]:
     """The frozen layers' outputs for every sentence of the UD EWT train documents, by document."""
-    docs = [d for d in ud_documents(data / "seg" / "ud" / "en_ewt.train.gold.json") if d]
+    return document_states([d for d in ud_documents(data / "seg" / "ud" / "en_ewt.train.gold.json") if d])
+
+
+def document_states(docs: Sequence[list[str]]) -> list[States]:
+    """The frozen layers' outputs for every sentence of `docs`, by document."""
     return split_states(frozen_states(load_encoder(LAYERS), [s for d in docs for s in d]), docs)
 
 
