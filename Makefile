@@ -43,7 +43,7 @@ man: install
 # the sentence model ≈ 10-25 min (5 networks × 3000 steps), then the English MiniLM punct heads: harvesting
 # ~8 M characters of English prose from installed documentation (4 min) and encoding the training text
 # once (13 min; cached in $TMPDIR/chunkcli-punct-lm, ~4 GB; ~10 GB of memory) and 66 min training
-# (4 heads); then the topic-tuned MiniLM layer (5 min: 200 contrastive steps over EWT train documents)
+# (4 heads); then the topic-tuned MiniLM layer (5 min: 200 contrastive steps over EWT train documents and manual files)
 # and the topic boundary cues on its vectors (1 min), and the topic cross-gap layer (10 min: 800 steps of 64 gaps).
 # The shipped punct heads read the Debian documentation installed by `make train-docs` (root); without
 # it the harvest is smaller and the result differs (docs/sentences.md).

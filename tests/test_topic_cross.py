@@ -122,48 +122,6 @@ def test_sample_draws_extra_documents_at_their_share_and_never_joins_two_collect
     assert tc.sample(random.Random(3), ewt, 50, extra=[]) and all(g[0][0, 0] >= 0 for g in tc.sample(random.Random(3), ewt, 50))
 
 
-PARAGRAPH = ("The installer asks for the name of the machine and then for the network it is on. "
-             "It is safe to accept the defaults when you are not sure what they mean for the system. "
-             "You can change all of them later from the configuration files in the usual place, "
-             "and the manual explains each of these files in a chapter of its own.")
-
-
-def test_manual_documents_are_files_of_prose_split_into_sentences(tmp_path: Path) -> None:
-    from chunkcli.train.topic_cross import manual_documents
-
-    (tmp_path / "pkg").mkdir()
-    (tmp_path / "pkg" / "guide.txt").write_text("\n\n".join([PARAGRAPH] * 3), encoding="utf-8")
-    (tmp_path / "pkg" / "short.txt").write_text(PARAGRAPH, encoding="utf-8")  # 3 sentences: too few
-    (tmp_path / "other").mkdir()
-    (tmp_path / "other" / "a.md").write_text("\n\n".join([PARAGRAPH] * 4), encoding="utf-8")
-    docs = manual_documents([tmp_path])
-    assert [len(d) for d in docs] == [12, 9]  # path order: other/a.md, then pkg/guide.txt
-    assert docs[1][0].startswith("The installer asks") and docs[1][0].endswith("it is on.")
-    assert manual_documents([tmp_path], per_package=0) == []
-    assert len(manual_documents([tmp_path], max_sentences=5)) == 1
-
-
-@pytest.mark.parametrize("choice", ["DIR", "none"])
-def test_trainer_extra_docs_reads_the_folder_given_or_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                              choice: str) -> None:
-    """`--extra-docs DIR` trains on that folder's files as documents; `none` on EWT alone."""
-    from chunkcli.train import topic_cross as tc
-
-    (tmp_path / "pkg").mkdir()
-    (tmp_path / "pkg" / "guide.txt").write_text("\n\n".join([PARAGRAPH] * 3), encoding="utf-8")
-    seen: dict = {}
-    monkeypatch.setattr(tc, "ewt_train_states", lambda data: [["ewt"]])
-    monkeypatch.setattr(tc, "document_states", lambda docs: [["states"] * len(d) for d in docs])
-    monkeypatch.setattr(tc, "train_cross", lambda docs, steps, seed, extra: seen.update(extra=extra) or "model")
-    monkeypatch.setattr(tc, "save_cross", lambda out, model, info: seen.update(info=info))
-    tc.main(["--data", str(tmp_path), "--extra-docs", str(tmp_path) if choice == "DIR" else "none", "--steps", "3"])
-    if choice == "DIR":
-        assert seen["extra"] == [["states"] * 9] and seen["info"]["manuals_share"] == tc.MANUALS
-        assert "1 manual files (9 sentences)" in seen["info"]["trained_on"]
-    else:
-        assert seen["extra"] == [] and seen["info"]["manuals_share"] == 0.0 and seen["info"]["steps"] == 3
-
-
 def test_training_lowers_the_loss_on_its_own_batches() -> None:
     """A few steps on toy documents: joins of two documents learn to score above their insides."""
     import torch

@@ -20,7 +20,7 @@ def segmenter(
     data: Annotated[Path, typer.Option("--data", help="The shared seg folder (with ud/*.gold.json).")],
     out: Annotated[Optional[Path], typer.Option("--out", help="Where to write the models (default: the package).")] = None,
     minutes: Annotated[float, typer.Option("--minutes", help="Training time of each punct model (each of the 5 sentence networks: at most 0.4 of it, 3000 steps; the shipped punct-lm used 66 for its 4 heads).")] = 12.0,
-    only: Annotated[Optional[str], typer.Option("--only", help="punct-lm (the English MiniLM head of --by punct), punct (the small model, also --by punct-fast), punct-fast (a convolution-only variant), sentence, or topic (the topic-tuned MiniLM layer, the learned boundary cues and the cross-gap cue of --by topic, ~15 min) (default: punct and sentence).")] = None,
+    only: Annotated[Optional[str], typer.Option("--only", help="punct-lm (the English MiniLM head of --by punct), punct (the small model, also --by punct-fast), punct-fast (a convolution-only variant), sentence, or topic (the topic-tuned MiniLM layer, the learned boundary cues and the cross-gap cue of --by topic, ~20 min) (default: punct and sentence).")] = None,
     debug: Debug = False,
 ) -> int:
     """Train the boundary models on UD train splits; print their scores (JSON) on stdout."""

@@ -3,7 +3,8 @@
 The sentence embedding is trained for the meaning of one sentence; topic
 segmentation asks a narrower question, whether two sentences come from the
 same passage. The last BERT layer of the installed model is fine-tuned on that
-question (contrastively, on UD EWT *train* documents: chunkcli/train/topic_encoder.py),
+question (contrastively, on UD EWT *train* documents and, for a quarter of the
+batches, the files of installed manuals: chunkcli/train/topic_encoder.py),
 which lowers Pk on both topic dev sets (docs/topic.md). Only that layer ships
 (float16, `chunkcli/models/topic_layer.npz`); the other layers, the tokenizer
 and the pooling are the installed model's, run by `punct_lm_encoder`.

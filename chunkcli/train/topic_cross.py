@@ -22,18 +22,16 @@ from __future__ import annotations
 import json
 import random
 import time
-from pathlib import Path
 from typing import Sequence
 
 from ..segment.punct_lm_encoder import load_encoder
 from ..segment.topic_cross import FROZEN, MODEL_FILE, PREFIX, CrossGap, new_cross, save_cross
+from .topic_docs import describe, extra_roots, manual_documents
 from .topic_encoder import States, document_states, ewt_train_states, trainer_args
 
 BATCH, STEPS, LR_LAYER, LR_HEAD = 64, 800, 1e-4, 1e-3
 FILE_ORDER = 0.2  # share of the joins taken from neighbouring documents' real boundaries
 MANUALS = 0.5  # share of the gaps drawn from the installed manuals (`--extra-docs`), when there are any
-# System documentation only: Python docstrings (the rest of punct_lm_extra.auto_roots) are not documents.
-SYSTEM_DOCS = (Path("/usr/share/doc"), Path("/usr/share/info"))
 WEIGHT = 0.05  # the DP adds WEIGHT × log-odds; chosen on held-out train documents (docs/topic.md)
 
 Gap = tuple[States, States, float]
@@ -58,29 +56,6 @@ def _gap(rng: random.Random, docs: Sequence[list[States]]) -> Gap:
         return rng.choice(docs[a]), rng.choice(docs[b]), 1.0
     j = rng.randrange(len(docs) - 1)
     return docs[j][-1], docs[j + 1][0], 1.0
-
-
-def manual_documents(roots: Sequence[Path], per_package: int = 40, per_file: int = 60,
-                     max_sentences: int = 45_000) -> list[list[str]]:
-    """Files of the installed manuals as documents, in path order: their English prose paragraphs
-    (`punct_lm_extra`'s filter) split into sentences by `sentence`; at most `per_file` sentences of
-    a file, `per_package` files of a package and `max_sentences` in all; files of < 8 sentences skipped."""
-    from .punct_lm_extra import paragraphs, source_texts, split_sentences
-
-    docs: list[list[str]] = []
-    taken: dict[str, int] = {}
-    total = 0
-    for source, text in source_texts(roots):
-        if taken.get(source, 0) >= per_package:
-            continue
-        sents = [s for p in paragraphs(text) for s in split_sentences(p)][:per_file]
-        if len(sents) >= 8:
-            docs.append(sents)
-            taken[source] = taken.get(source, 0) + 1
-            total += len(sents)
-            if total >= max_sentences:
-                break
-    return docs
 
 
 def train_cross(docs: Sequence[list[States]], steps: int = STEPS, seed: int = 0, log: bool = True,
@@ -117,13 +92,12 @@ def train_cross(docs: Sequence[list[States]], steps: int = STEPS, seed: int = 0,
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = trainer_args(argv, "train the cross-gap cue of --by topic", STEPS, f"training steps of {BATCH} gaps",
-                        MODEL_FILE, extra_docs=True)
+                        MODEL_FILE)
     docs = ewt_train_states(args.data)
-    roots = {"auto": list(SYSTEM_DOCS), "none": []}.get(args.extra_docs, [Path(args.extra_docs)])
+    roots = extra_roots(args.extra_docs)
     manuals = manual_documents(roots)
     model = train_cross(docs, args.steps, args.seed, extra=document_states(manuals))
-    info = {"trained_on": f"UD EWT train, {len(docs)} documents; {len(manuals)} manual files "
-                          f"({sum(map(len, manuals))} sentences) from {', '.join(map(str, roots)) or 'none'}",
+    info = {"trained_on": f"UD EWT train, {len(docs)} documents; {describe(manuals, roots)}",
             "steps": args.steps, "seed": args.seed, "batch": BATCH, "file_order": FILE_ORDER,
             "manuals_share": MANUALS if manuals else 0.0, "lr_layer": LR_LAYER, "lr_head": LR_HEAD}
     save_cross(args.out, model, info)

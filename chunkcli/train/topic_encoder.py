@@ -1,15 +1,18 @@
 """Fine-tune MiniLM's last layer for topic segmentation (`segment/topic_encoder.py`).
 
-Contrastive, on UD EWT *train* documents: a batch holds up to SPAN consecutive
-sentences from each of DOCS different documents, and every sentence's vector
-should be nearer the other sentences of its own document than any other
-sentence in the batch (the supervised contrastive loss, temperature TAU).
-That is the Choi-style question the topic DP asks. The first five layers stay
-frozen, so their outputs are computed once; only the last layer trains. The
-recipe and its step count were chosen on a tenth of the train documents held
-out (docs/topic.md); the shipped layer is trained on all of them. Run:
+Contrastive, on UD EWT *train* documents and, for a MANUALS share of the
+batches, the files of the installed manuals (`--extra-docs`, `topic_docs`): a
+batch holds up to SPAN consecutive sentences from each of DOCS different
+documents of one collection, and every sentence's vector should be nearer the
+other sentences of its own document than any other sentence in the batch (the
+supervised contrastive loss, temperature TAU). That is the Choi-style
+question the topic DP asks. The first five layers stay frozen, so their
+outputs are computed once; only the last layer trains. The recipe, its step
+count and the manuals' share were chosen on a tenth of the EWT train
+documents and a quarter of the manual packages held out (docs/topic.md); the
+shipped layer is trained on all of them. Run:
 
-    python -m chunkcli.train.topic_encoder --data ../shared/data
+    python -m chunkcli.train.topic_encoder --data ../shared/data [--extra-docs auto|DIR|none]
 
 then retrain the cues on the new vectors (`python -m chunkcli.train.topic`).
 """
@@ -28,9 +31,11 @@ import numpy as np
 from ..segment.punct_lm_encoder import Encoder, bert_layer, load_encoder
 from ..segment.topic_encoder import LAYER_FILE, LAYERS, TunedEncoder, piece_batches, save_layer
 from .topic import ud_documents
+from .topic_docs import describe, extra_roots, manual_documents
 
 DOCS, SPAN, TAU, LR = 32, 6, 0.05, 1e-4
 STEPS = 200
+MANUALS = 0.25  # share of the batches drawn from the manuals (`--extra-docs`), when there are any
 TUNED = LAYERS - 1  # index of the layer that trains
 PREFIX = f"encoder.layer.{TUNED}."
 
@@ -85,9 +90,17 @@ def sample(rng: random.Random, docs: Sequence[States], n_docs: int = DOCS) -> tu
     return states, labels
 
 
+def collection(rng: random.Random, docs: Sequence[States], extra: Sequence[States]) -> Sequence[States]:
+    """The documents one batch is drawn from: `extra` for a MANUALS share of the batches, else `docs`.
+    One collection per batch, since a change of genre would make every negative easy; no draw
+    (the seed's batches as before) when there are no extra documents."""
+    return extra if extra and rng.random() < MANUALS else docs
+
+
 def train_layer(docs: Sequence[States], steps: int, seed: int = 0, log: bool = True,
-                n_docs: int = DOCS) -> dict[str, np.ndarray]:
-    """The tuned layer's weights after `steps` contrastive steps (documents of ≥ 2 sentences)."""
+                n_docs: int = DOCS, extra: Sequence[States] = ()) -> dict[str, np.ndarray]:
+    """The tuned layer's weights after `steps` contrastive steps (documents of ≥ 2 sentences),
+    a MANUALS share of the batches drawn from the `extra` documents when there are any."""
     import torch
 
     torch.manual_seed(seed)
@@ -95,9 +108,11 @@ def train_layer(docs: Sequence[States], steps: int, seed: int = 0, log: bool = T
     params = {k: torch.nn.Parameter(v.clone()) for k, v in base.w.items() if k.startswith(PREFIX)}
     enc = TunedEncoder(base, params).enc
     opt = torch.optim.Adam(params.values(), lr=LR)
-    rng, pool, t0 = random.Random(seed), [d for d in docs if len(d) >= 2], time.time()
+    rng, t0 = random.Random(seed), time.time()
+    pool, extra_pool = [d for d in docs if len(d) >= 2], [d for d in extra if len(d) >= 2]
     for step in range(1, steps + 1):
-        states, labels = sample(rng, pool, min(n_docs, len(pool)))
+        batch_pool = collection(rng, pool, extra_pool)
+        states, labels = sample(rng, batch_pool, min(n_docs, len(batch_pool)))
         loss = supcon(tuned_forward(enc, states), torch.tensor(labels))
         opt.zero_grad()
         loss.backward()
@@ -116,17 +131,16 @@ def split_states(states: States, docs: Sequence[list[str]]) -> list[States]:
 
 
 def trainer_args(argv: Sequence[str] | None, description: str, steps: int, steps_help: str,
-                 out: Path, extra_docs: bool = False) -> argparse.Namespace:
-    """The options both topic trainers take (this one and `topic_cross`, which also reads manuals)."""
+                 out: Path) -> argparse.Namespace:
+    """The options both topic trainers take (this one and `topic_cross`)."""
     ap = argparse.ArgumentParser(description=description)
     ap.add_argument("--data", type=Path, required=True, help="the shared data folder (with seg/ud)")
     ap.add_argument("--steps", type=int, default=steps, help=f"{steps_help} (default {steps})")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", type=Path, default=out, help="output base path (.npz and .json)")
-    if extra_docs:
-        ap.add_argument("--extra-docs", metavar="DIR|auto|none", default="auto",
-                        help="also train on the files of installed manuals as documents (auto: /usr/share/doc "
-                             "and /usr/share/info, as `make train-docs` fills them; default auto)")
+    ap.add_argument("--extra-docs", metavar="DIR|auto|none", default="auto",
+                    help="also train on the files of installed manuals as documents (auto: /usr/share/doc "
+                         "and /usr/share/info, as `make train-docs` fills them; default auto)")
     return ap.parse_args(argv)
 
 
@@ -144,9 +158,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = trainer_args(argv, "fine-tune MiniLM's last layer for topic segmentation", STEPS,
                         "contrastive steps", LAYER_FILE)
     docs = ewt_train_states(args.data)
-    weights = train_layer(docs, args.steps, args.seed)
-    info = {"layer": TUNED, "trained_on": f"UD EWT train, {len(docs)} documents", "steps": args.steps,
-            "seed": args.seed, "docs_per_batch": DOCS, "span": SPAN, "tau": TAU, "lr": LR}
+    roots = extra_roots(args.extra_docs)
+    manuals = manual_documents(roots)
+    weights = train_layer(docs, args.steps, args.seed, extra=document_states(manuals))
+    info = {"layer": TUNED, "trained_on": f"UD EWT train, {len(docs)} documents; {describe(manuals, roots)}",
+            "steps": args.steps, "seed": args.seed, "docs_per_batch": DOCS, "span": SPAN, "tau": TAU, "lr": LR,
+            "manuals_share": MANUALS if manuals else 0.0}
     save_layer(args.out, weights, info)
     print(json.dumps(info))
 
