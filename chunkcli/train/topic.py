@@ -28,8 +28,9 @@ from ..segment.topic_cues import MODEL_FILE, CueModel, gap_features, save_cues
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 C_REG = 1.0  # inverse L2 strength; 0.1 / 0.3 / 1.0 gave held-out AUC 0.89 / 0.91 / 0.92 (pair features)
-# Chosen with the tuned layer that also reads manuals, on held-out EWT train documents, held-out manual
-# packages and dev: 0.15 gains on EWT what it costs on manuals (docs/topic.md, "Cue weight with that layer").
+# Chosen with the tuned layer that also reads manuals, on held-out EWT train documents, held-out
+# manual packages and dev: 0.15 gains on EWT what it costs on manuals (docs/topic.md, "Cue weight
+# with the retrained layer").
 CUE_WEIGHT = 0.15
 Embed = Callable[[Sequence[str]], np.ndarray]
 
