@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from chunkcli.train.topic_docs import SYSTEM_DOCS, describe, extra_roots, manual_documents
+from chunkcli.train.topic_docs import SYSTEM_DOCS, collection, describe, extra_roots, manual_documents
 
 PARAGRAPH = ("The installer asks for the name of the machine and then for the network it is on. "
              "It is safe to accept the defaults when you are not sure what they mean for the system. "
@@ -36,15 +36,15 @@ def test_extra_roots_and_describe(tmp_path: Path) -> None:
 
 
 def test_the_layer_draws_a_share_of_its_batches_from_the_extra_documents() -> None:
-    from chunkcli.train.topic_encoder import MANUALS, collection
+    from chunkcli.train.topic_encoder import MANUALS
 
     docs, extra = [["ewt"]], [["manual"]]
     rng = random.Random(0)
-    picks = [collection(rng, docs, extra) for _ in range(2000)]
+    picks = [collection(rng, docs, extra, MANUALS) for _ in range(2000)]
     assert all(p is docs or p is extra for p in picks)  # one collection per batch
     assert abs(sum(p is extra for p in picks) / len(picks) - MANUALS) < 0.03
     rng, untouched = random.Random(0), random.Random(0)
-    assert all(collection(rng, docs, []) is docs for _ in range(50))
+    assert all(collection(rng, docs, [], MANUALS) is docs for _ in range(50))
     assert rng.random() == untouched.random()  # no extra documents: the seed's batches as before
 
 
@@ -63,8 +63,10 @@ def test_trainers_extra_docs_read_the_folder_given_or_nothing(tmp_path: Path, mo
     (tmp_path / "pkg").mkdir()
     (tmp_path / "pkg" / "guide.txt").write_text("\n\n".join([PARAGRAPH] * 3), encoding="utf-8")
     seen: dict = {}
-    monkeypatch.setattr(module, "ewt_train_states", lambda data: [["ewt"]])
-    monkeypatch.setattr(module, "document_states", lambda docs: [["states"] * len(d) for d in docs])
+    from chunkcli.train import topic_encoder  # both trainers read through its training_states
+
+    monkeypatch.setattr(topic_encoder, "ewt_train_states", lambda data: [["ewt"]])
+    monkeypatch.setattr(topic_encoder, "document_states", lambda docs: [["states"] * len(d) for d in docs])
     monkeypatch.setattr(module, train, lambda docs, steps, seed, extra: seen.update(extra=extra) or "model")
     monkeypatch.setattr(module, save, lambda out, model, info: seen.update(info=info))
     module.main(["--data", str(tmp_path), "--extra-docs", str(tmp_path) if choice == "DIR" else "none", "--steps", "3"])

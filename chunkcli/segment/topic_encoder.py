@@ -48,8 +48,8 @@ class TunedEncoder:
         ([CLS] … [SEP], float16, `topic_cross.trim`med), which the cross-gap cue reads."""
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         states: list[np.ndarray] = [np.zeros(0)] * (len(texts) if keep else 0)
+        taps = (LAYERS - 1, LAYERS) if keep else (LAYERS,)
         for idx, ids, lengths in piece_batches(self.enc, texts, BATCH):
-            taps = (LAYERS - 1, LAYERS) if keep else (LAYERS,)
             both = self.enc.encode(ids, lengths, taps=taps).float().numpy()
             frozen, h = both[..., :-self.dim], both[..., -self.dim:]
             # Mean over [CLS], the pieces and [SEP], as the model's own pooling does.

@@ -26,8 +26,8 @@ from typing import Sequence
 
 from ..segment.punct_lm_encoder import load_encoder
 from ..segment.topic_cross import FROZEN, MODEL_FILE, PREFIX, CrossGap, new_cross, save_cross
-from .topic_docs import describe, extra_roots, manual_documents
-from .topic_encoder import States, document_states, ewt_train_states, trainer_args
+from .topic_docs import collection
+from .topic_encoder import States, trainer_args, training_states
 
 BATCH, STEPS, LR_LAYER, LR_HEAD = 64, 800, 1e-4, 1e-3
 FILE_ORDER = 0.2  # share of the joins taken from neighbouring documents' real boundaries
@@ -42,7 +42,7 @@ def sample(rng: random.Random, docs: Sequence[list[States]], n: int = BATCH,
     """n labelled gaps, each from `extra` with probability `extra_share` (when there are extra
     documents), else from `docs` (documents of ≥ 2 sentences, in file order); the two sides of a
     join come from the same collection, so a change of genre never gives a join away."""
-    return [_gap(rng, extra if extra and rng.random() < extra_share else docs) for _ in range(n)]
+    return [_gap(rng, collection(rng, docs, extra, extra_share)) for _ in range(n)]
 
 
 def _gap(rng: random.Random, docs: Sequence[list[States]]) -> Gap:
@@ -93,13 +93,11 @@ def train_cross(docs: Sequence[list[States]], steps: int = STEPS, seed: int = 0,
 def main(argv: Sequence[str] | None = None) -> None:
     args = trainer_args(argv, "train the cross-gap cue of --by topic", STEPS, f"training steps of {BATCH} gaps",
                         MODEL_FILE)
-    docs = ewt_train_states(args.data)
-    roots = extra_roots(args.extra_docs)
-    manuals = manual_documents(roots)
-    model = train_cross(docs, args.steps, args.seed, extra=document_states(manuals))
-    info = {"trained_on": f"UD EWT train, {len(docs)} documents; {describe(manuals, roots)}",
-            "steps": args.steps, "seed": args.seed, "batch": BATCH, "file_order": FILE_ORDER,
-            "manuals_share": MANUALS if manuals else 0.0, "lr_layer": LR_LAYER, "lr_head": LR_HEAD}
+    docs, extra, trained_on = training_states(args)
+    model = train_cross(docs, args.steps, args.seed, extra=extra)
+    info = {"trained_on": trained_on, "steps": args.steps, "seed": args.seed, "batch": BATCH,
+            "file_order": FILE_ORDER, "manuals_share": MANUALS if extra else 0.0, "lr_layer": LR_LAYER,
+            "lr_head": LR_HEAD}
     save_cross(args.out, model, info)
     print(json.dumps(info))
 

@@ -10,11 +10,21 @@ auto|DIR|none` and records what it read.
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
-from typing import Sequence
+from typing import Sequence, TypeVar
+
+T = TypeVar("T")
 
 # System documentation only: Python docstrings (the rest of punct_lm_extra.auto_roots) are not documents.
 SYSTEM_DOCS = (Path("/usr/share/doc"), Path("/usr/share/info"))
+
+
+def collection(rng: random.Random, docs: Sequence[T], extra: Sequence[T], share: float) -> Sequence[T]:
+    """The documents the next draw comes from: `extra` with probability `share`, else `docs`.
+    A draw never mixes the two, since a change of genre would give the answer away; no random
+    draw at all (a seed's draws as before) when there are no extra documents."""
+    return extra if extra and rng.random() < share else docs
 
 
 def extra_roots(option: str) -> list[Path]:

@@ -31,7 +31,7 @@ import numpy as np
 from ..segment.punct_lm_encoder import Encoder, bert_layer, load_encoder
 from ..segment.topic_encoder import LAYER_FILE, LAYERS, TunedEncoder, piece_batches, save_layer
 from .topic import ud_documents
-from .topic_docs import describe, extra_roots, manual_documents
+from .topic_docs import collection, describe, extra_roots, manual_documents
 
 DOCS, SPAN, TAU, LR = 32, 6, 0.05, 1e-4
 STEPS = 200
@@ -90,13 +90,6 @@ def sample(rng: random.Random, docs: Sequence[States], n_docs: int = DOCS) -> tu
     return states, labels
 
 
-def collection(rng: random.Random, docs: Sequence[States], extra: Sequence[States]) -> Sequence[States]:
-    """The documents one batch is drawn from: `extra` for a MANUALS share of the batches, else `docs`.
-    One collection per batch, since a change of genre would make every negative easy; no draw
-    (the seed's batches as before) when there are no extra documents."""
-    return extra if extra and rng.random() < MANUALS else docs
-
-
 def train_layer(docs: Sequence[States], steps: int, seed: int = 0, log: bool = True,
                 n_docs: int = DOCS, extra: Sequence[States] = ()) -> dict[str, np.ndarray]:
     """The tuned layer's weights after `steps` contrastive steps (documents of ≥ 2 sentences),
@@ -111,7 +104,7 @@ def train_layer(docs: Sequence[States], steps: int, seed: int = 0, log: bool = T
     rng, t0 = random.Random(seed), time.time()
     pool, extra_pool = [d for d in docs if len(d) >= 2], [d for d in extra if len(d) >= 2]
     for step in range(1, steps + 1):
-        batch_pool = collection(rng, pool, extra_pool)
+        batch_pool = collection(rng, pool, extra_pool, MANUALS)  # one collection per batch
         states, labels = sample(rng, batch_pool, min(n_docs, len(batch_pool)))
         loss = supcon(tuned_forward(enc, states), torch.tensor(labels))
         opt.zero_grad()
@@ -154,16 +147,22 @@ def document_states(docs: Sequence[list[str]]) -> list[States]:
     return split_states(frozen_states(load_encoder(LAYERS), [s for d in docs for s in d]), docs)
 
 
-def main(argv: Sequence[str] | None = None) -> None:
-    args = trainer_args(argv, "fine-tune MiniLM's last layer for topic segmentation", STEPS,
-                        "contrastive steps", LAYER_FILE)
+def training_states(args: argparse.Namespace) -> tuple[list[States], list[States], str]:
+    """What both topic trainers read: the EWT train documents' frozen states, those of the
+    manual files `--extra-docs` names, and a description of both for the model's `trained_on`."""
     docs = ewt_train_states(args.data)
     roots = extra_roots(args.extra_docs)
     manuals = manual_documents(roots)
-    weights = train_layer(docs, args.steps, args.seed, extra=document_states(manuals))
-    info = {"layer": TUNED, "trained_on": f"UD EWT train, {len(docs)} documents; {describe(manuals, roots)}",
-            "steps": args.steps, "seed": args.seed, "docs_per_batch": DOCS, "span": SPAN, "tau": TAU, "lr": LR,
-            "manuals_share": MANUALS if manuals else 0.0}
+    return docs, document_states(manuals), f"UD EWT train, {len(docs)} documents; {describe(manuals, roots)}"
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = trainer_args(argv, "fine-tune MiniLM's last layer for topic segmentation", STEPS,
+                        "contrastive steps", LAYER_FILE)
+    docs, extra, trained_on = training_states(args)
+    weights = train_layer(docs, args.steps, args.seed, extra=extra)
+    info = {"layer": TUNED, "trained_on": trained_on, "steps": args.steps, "seed": args.seed,
+            "docs_per_batch": DOCS, "span": SPAN, "tau": TAU, "lr": LR, "manuals_share": MANUALS if extra else 0.0}
     save_layer(args.out, weights, info)
     print(json.dumps(info))
 
