@@ -34,7 +34,7 @@ class IgnoreRules:
         self._add_file(_abs(folder), _abs(folder) / ".gitignore")
 
     def _add_file(self, base: Path, file: Path) -> None:
-        if file in self._files or not file.is_file():
+        if file in self._files or not _exists(file) or not file.is_file():
             return
         self._files.add(file)
         lines = file.read_text("utf-8", "replace").splitlines()
@@ -57,7 +57,15 @@ def _abs(path: Path) -> Path:
 
 
 def _repo_root(folder: Path) -> Path | None:
-    return next((p for p in (folder, *folder.parents) if (p / ".git").exists()), None)
+    return next((p for p in (folder, *folder.parents) if _exists(p / ".git")), None)
+
+
+def _exists(path: Path) -> bool:
+    """Like Path.exists, but a folder we may not read holds nothing (the walk reports it, once)."""
+    try:
+        return path.exists()
+    except OSError:
+        return False
 
 
 def _repo_ancestors(folder: Path) -> list[Path]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import os
+import stat
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,12 +60,15 @@ def iter_inputs(
             yield InputItem(raw, functools.partial(fetch_url, raw))
             continue
         path = Path(raw)
-        if path.is_dir():
+        try:
+            is_dir = stat.S_ISDIR(path.stat().st_mode)
+        except OSError as exc:  # missing, a symlink loop, a folder on the way we may not enter...
+            _report(on_error, InputError(raw, (exc.strerror or str(exc)).lower()))
+            continue
+        if is_dir:
             yield from walk_directory(path, exclude, on_error)
-        elif path.exists():
-            yield InputItem(raw, path.read_bytes, path)
         else:
-            _report(on_error, InputError(raw, "no such file or directory"))
+            yield InputItem(raw, path.read_bytes, path)
 
 
 def _listed(paths: Sequence[str], files_from: str | None, null: bool, stdin: IO[bytes]) -> Iterator[str]:
@@ -102,13 +106,20 @@ def _walk(root: Path, folder: Path, rules, seen: set[tuple[int, int]], on_error)
     rules.enter(folder)
     for entry in entries:
         path = Path(entry.path)
-        is_dir = entry.is_dir()
-        if entry.name.startswith(".") or rules.ignored(path, is_dir):
+        if entry.name.startswith("."):
+            continue
+        try:  # these follow symlinks: a symlink loop inside the walk fails here
+            is_dir, is_file = entry.is_dir(), entry.is_file()
+        except OSError as exc:
+            if not rules.ignored(path, False):
+                _report(on_error, InputError(str(path), (exc.strerror or str(exc)).lower()))
+            continue
+        if rules.ignored(path, is_dir):
             continue
         if is_dir:
             if entry.name not in SKIP_DIRS:
                 yield from _walk(root, path, rules, seen, on_error)
-        elif entry.is_file() and not _is_binary_file(path):
+        elif is_file and not _is_binary_file(path):
             yield InputItem(str(path), path.read_bytes, path)
 
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import asdict, dataclass, field
-from typing import IO, Any, Iterable, Iterator, Union
+from typing import IO, Any, Callable, Iterable, Iterator, Union
 
 from .errors import InputError
 
@@ -83,33 +84,64 @@ Record = Union[Document, Chunk]
 
 
 def record_from_dict(d: dict[str, Any]) -> Record:
+    if not isinstance(d, dict):
+        raise TypeError(f"a JSON object is expected, not {type(d).__name__}")
     kind = d.get("type")
     fields = {k: v for k, v in d.items() if k != "type"}
     if kind == "document":
-        return Document(**{k: fields[k] for k in _DOC_KEYS if k in fields})
+        return Document(**_checked({k: fields[k] for k in _DOC_KEYS if k in fields}))
     if kind == "chunk":
-        return Chunk(**{k: fields[k] for k in _CHUNK_KEYS if k in fields})
+        return Chunk(**_checked({k: fields[k] for k in _CHUNK_KEYS if k in fields}))
     raise ValueError(f"not a chunkcli record (type={kind!r})")
+
+
+def _checked(fields: dict[str, Any]) -> dict[str, Any]:
+    """Reject fields of the wrong type here, with their name: deep inside a strategy a number
+    for a text, or a lone surrogate (valid JSON, but no tokenizer takes it), would be a crash."""
+    for key, value in fields.items():
+        kinds = _FIELD_TYPES[key]
+        if not isinstance(value, kinds) or (isinstance(value, bool) and kinds == (int,)):
+            names = " or ".join("null" if k is type(None) else k.__name__ for k in kinds)
+            raise TypeError(f'"{key}" must be {names}, not {type(value).__name__}')
+        if isinstance(value, str) and (bad := _SURROGATE.search(value)):
+            raise ValueError(f'"{key}" holds a lone surrogate (U+{ord(bad.group()):04X})')
+    return fields
 
 
 _DOC_KEYS = ("source", "text", "format", "lang", "title", "meta", "id", "sha256")
 _CHUNK_KEYS = ("doc_id", "source", "start", "end", "text", "strategy", "n_tokens", "meta", "id")
+_OPTIONAL_STR = (str, type(None))
+_FIELD_TYPES: dict[str, tuple[type, ...]] = {
+    "source": (str,), "text": (str,), "format": (str,), "lang": _OPTIONAL_STR, "title": _OPTIONAL_STR,
+    "meta": (dict,), "id": (str,), "sha256": (str,), "doc_id": (str,), "start": (int,), "end": (int,),
+    "strategy": (str,), "n_tokens": (int,)}
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def read_records(stream: IO[str], name: str = "-") -> Iterator[Record]:
-    """Yield records from a JSONL stream; a malformed line raises InputError naming it."""
+def read_records(stream: IO[str] | IO[bytes], name: str = "-",
+                 on_error: Callable[[InputError], None] | None = None) -> Iterator[Record]:
+    """Yield records from a JSONL stream (text, or bytes decoded as UTF-8 line by line). A bad line
+    raises InputError naming it; with `on_error` it is reported there and the lines after it still count."""
     for lineno, line in enumerate(stream, 1):
-        if not line.strip():
-            continue
         try:
-            yield record_from_dict(json.loads(line))
-        except (ValueError, TypeError, KeyError) as exc:
-            raise InputError(f"{name}:{lineno}", f"bad JSONL record ({exc})") from None
+            text = line.decode("utf-8") if isinstance(line, bytes) else line
+            record = record_from_dict(json.loads(text)) if text.strip() else None
+        except (ValueError, TypeError, KeyError) as exc:  # UnicodeDecodeError is a ValueError
+            err = InputError(f"{name}:{lineno}", f"bad JSONL record ({exc})")
+            if on_error is None:
+                raise err from None
+            on_error(err)
+            continue
+        if record is not None:
+            yield record
 
 
 def dumps(record: Record | dict[str, Any]) -> str:
     d = record if isinstance(record, dict) else record.to_dict()
-    return json.dumps(d, ensure_ascii=False, separators=(",", ":"))
+    # U+2028/U+2029 are valid raw in JSON, but line splitters such as Python's splitlines() break
+    # a record at them: escaped, every record stays one line for every reader.
+    text = json.dumps(d, ensure_ascii=False, separators=(",", ":"))
+    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
 def write_records(records: Iterable[Record | dict[str, Any]], stream: IO[str]) -> int:

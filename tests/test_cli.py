@@ -81,6 +81,26 @@ def test_bad_jsonl_line_names_the_line() -> None:
     assert "-:1: bad JSONL record" in result.stderr
 
 
+@pytest.mark.parametrize("by, value, ok", [("sentence", "2", False), ("punct", "-0.1", False), ("sentence", "nan", False),
+                                           ("punct-fast", "inf", False), ("sentence", "0.5", True), ("topic", "2", True)])
+def test_threshold_is_a_probability_for_the_sentence_strategies(by: str, value: str, ok: bool) -> None:
+    result = runner.invoke(app, ["segment", "--by", by, "--threshold", value, "--model", "hash", "-"],
+                           input="One. Two.\n")
+    assert result.exit_code == (0 if ok else 2), result.stderr
+    assert ok or ("--threshold" in result.stderr and result.stdout == "")
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full on this system")
+def test_a_full_disk_under_stdout_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    src = tmp_path / "a.txt"
+    src.write_text("One. Two.\n", encoding="utf-8")
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run([sys.executable, "-m", "chunkcli", "segment", "--by", "fixed", str(src)],
+                              stdout=full, stderr=subprocess.PIPE, timeout=120)
+    assert proc.returncode == 1
+    assert proc.stderr.decode() == "chunkcli: error: cannot write the output: No space left on device\n"
+
+
 def run_cli(*args: str, stdin: bytes = b"") -> subprocess.CompletedProcess:
     code = "import sys, runpy; sys.argv = ['chunkcli', *sys.argv[1:]]; " \
            "import chunkcli.cli as c\ntry:\n    c.main()\nfinally:\n" \

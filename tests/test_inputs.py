@@ -75,3 +75,37 @@ def test_items_pickle_for_worker_processes(tmp_path: Path) -> None:
     items = list(iter_inputs([str(tmp_path / "a.txt"), "-", "http://127.0.0.1:9/x"], stdin=io.BytesIO(b"s")))
     again = pickle.loads(pickle.dumps(items))
     assert [i.read() for i in again[:2]] == [b"a\n", b"s"] and again[2].source == "http://127.0.0.1:9/x"
+
+
+def test_a_symlink_loop_is_reported_with_its_reason(tmp_path: Path) -> None:
+    tree(tmp_path, {"d/a.txt": b"a\n"})
+    os.symlink("loop2", tmp_path / "d" / "loop1")
+    os.symlink("loop1", tmp_path / "d" / "loop2")
+    errors: list[InputError] = []
+    items = list(iter_inputs([str(tmp_path / "d" / "loop1"), str(tmp_path / "d")], on_error=errors.append))
+    assert [Path(i.source).name for i in items] == ["a.txt"]
+    assert [(Path(e.source).name, e.reason) for e in errors] == [
+        ("loop1", "too many levels of symbolic links")] * 2 + [("loop2", "too many levels of symbolic links")]
+
+
+def test_a_folder_we_may_not_read_is_reported_and_the_batch_goes_on(tmp_path: Path, monkeypatch) -> None:
+    tree(tmp_path, {"a.txt": b"a\n", "locked/x.txt": b"x\n", "b.txt": b"b\n"})
+    locked = tmp_path / "locked"
+    real_exists, real_scandir = Path.exists, os.scandir
+
+    def exists(self: Path) -> bool:  # as for a non-root user after `chmod 000 locked`
+        if self.parent == locked:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_exists(self)
+
+    def scandir(path):  # type: ignore[no-untyped-def]
+        if Path(path) == locked:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(Path, "exists", exists)
+    monkeypatch.setattr(os, "scandir", scandir)
+    errors: list[InputError] = []
+    items = list(iter_inputs([str(tmp_path / "a.txt"), str(locked), str(tmp_path / "b.txt")], on_error=errors.append))
+    assert [Path(i.source).name for i in items] == ["a.txt", "b.txt"]
+    assert [str(e) for e in errors] == [f"{locked}: Permission denied"]

@@ -150,6 +150,19 @@ def test_encoder_matches_the_numpy_bert_of_the_query_path(bf16: bool, monkeypatc
         assert cos.min() > 0.999 and np.abs(got - want).max() < 0.05
 
 
+def test_bfloat16_weights_are_converted_once_and_again_after_an_in_place_change() -> None:
+    import torch
+
+    from chunkcli.segment.punct_lm_encoder import _bf16
+
+    w = torch.ones(4, 4)
+    first = _bf16(w)
+    assert first.dtype == torch.bfloat16 and _bf16(w) is first
+    w.mul_(2)  # a training step changes the weight in place
+    again = _bf16(w)
+    assert again is not first and float(again[0, 0]) == 2.0
+
+
 def test_float32_can_be_forced(monkeypatch: pytest.MonkeyPatch) -> None:
     from chunkcli.segment.punct_lm_encoder import bf16_native
 

@@ -19,7 +19,7 @@ GOLDEN = Path(__file__).resolve().parent.parent / "fixtures" / "sentences" / "go
 STRATEGIES = ("sentence", "punct")
 
 NASTY = st.lists(
-    st.sampled_from(list("abc XYZ.!?\n\r\t\0…。！？中文字😀é\u0301\"'()-:")
+    st.sampled_from(list("abc XYZ.!?\n\r\t\0…。！？中文字😀é\u0301\"'()-:\u2028\u2029\f")
                     + ["\r\n", "Dr. ", "3.5", "x" * 500, "http://a.b/c ", " www.d.e"]),
     max_size=120,
 ).map("".join)
@@ -41,6 +41,15 @@ def test_offsets_slice_the_text_exactly(strategy: str, text: str, counter) -> No
         assert all(doc.text[c.start:c.end] == c.text and c.text.strip() for c in chunks)
         assert all(a.end <= b.start for a, b in zip(chunks, chunks[1:]))
         assert all(cap == 0 or c.n_tokens <= cap for c in chunks)
+
+
+@pytest.mark.parametrize("strategy", (*STRATEGIES, "punct-fast"))
+@pytest.mark.parametrize("eol", ["\r", "\r\n", "\u2028", "\f"])
+def test_every_kind_of_line_break_is_a_line_break(strategy: str, eol: str) -> None:
+    lines = ["Shopping list", "apples", "bananas", "", "Notes", "call mom", "buy milk"]
+    want = sentences("\n".join(lines), strategy)
+    got = sentences(eol.join(lines), strategy)
+    assert [s.replace(eol, "\n") for s in got] == want
 
 
 @pytest.mark.parametrize("strategy", STRATEGIES)

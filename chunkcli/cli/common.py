@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import functools
 import io
 import os
@@ -33,6 +34,10 @@ Model = Annotated[Optional[str], typer.Option(
 Db = Annotated[Path, typer.Option("--db", envvar="CHUNKCLI_DB", metavar="FILE", help="SQLite store.")]
 
 
+# A full disk or a failing device under stdout (`> /dev/full`): one line, not a traceback.
+_WRITE_FAILURES = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO)
+
+
 def handle_errors(fn: F) -> F:
     """Map library errors to one stderr line and an exit code, in one place for every command."""
 
@@ -51,6 +56,12 @@ def handle_errors(fn: F) -> F:
         except BrokenPipeError:
             _silence_stdout()
             raise typer.Exit(0) from None
+        except OSError as exc:
+            if debug or exc.errno not in _WRITE_FAILURES:
+                raise
+            print(f"chunkcli: error: cannot write the output: {exc.strerror}", file=sys.stderr)
+            _silence_stdout()
+            raise typer.Exit(1) from None
         raise typer.Exit(code or 0)
 
     return wrapper  # type: ignore[return-value]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Callable, Optional
 
 import typer
@@ -24,7 +25,8 @@ MaxTokens = Annotated[int, typer.Option(
 Overlap = Annotated[int, typer.Option("--overlap", min=0, metavar="N", help="Tokens shared by consecutive chunks.")]
 MinTokens = Annotated[int, typer.Option("--min-tokens", min=0, metavar="N", help="topic: smallest segment, in tokens.")]
 Threshold = Annotated[Optional[float], typer.Option(
-    "--threshold", metavar="X", help="punct/topic: boundary probability or score needed to cut.")]
+    "--threshold", metavar="X", help="sentence, punct, punct-fast: boundary probability (0 to 1) needed to cut; "
+                                     "topic: the smallest boundary score worth a cut.")]
 Lang = Annotated[Optional[str], typer.Option("--lang", metavar="LANG", help="Language of the text or source code.")]
 Explain = Annotated[bool, typer.Option("--explain", help="Add per-unit boundary scores to meta.")]
 Cues = Annotated[bool, typer.Option(
@@ -39,9 +41,21 @@ Context = Annotated[bool, typer.Option(
 def segment_options(by: str, max_tokens: int, overlap: int, min_tokens: int, threshold: float | None,
                     lang: str | None, explain: bool, context: bool, model: str | None, cues: bool = True,
                     warn: Callable[[str], None] = lambda message: None) -> SegmentOptions:
+    _check_threshold(by, threshold)
     return SegmentOptions(max_tokens=max_tokens, overlap=overlap, min_tokens=min_tokens, threshold=threshold,
                           lang=lang, explain=explain, context=context, model=model, strategy=by, cues=cues,
                           warn=warn)
+
+
+def _check_threshold(by: str, threshold: float | None) -> None:
+    """A probability outside [0, 1] (or nan) would silently cut everywhere or nowhere, rules included."""
+    if threshold is None:
+        return
+    if not math.isfinite(threshold):
+        raise typer.BadParameter(f"{threshold} is not a number", param_hint="'--threshold'")
+    if by not in ("topic", "code", "fixed") and not 0.0 <= threshold <= 1.0:
+        raise typer.BadParameter(f"{threshold} is not a probability: --by {by} cuts where the boundary "
+                                 "probability is at least X, 0 to 1", param_hint="'--threshold'")
 
 
 @app.command()

@@ -23,6 +23,7 @@ from typing import Iterable, Iterator
 from ..records import Document
 from ..tokens import TokenCounter
 from .base import SegmentOptions, Unit, register
+from .line_breaks import newline_view
 from .punct_fast import FastPunctSentences, prefer_first, sentence_decisions_first
 from .sentence import Sentences
 from .sentence_units import units_from_probs
@@ -43,9 +44,10 @@ class PunctSentences(Sentences):
         if not doc.text or doc.text.isspace() or not is_english(doc.text, opts.lang or doc.lang):  # no copy
             return FastPunctSentences().units(doc, opts, counter)
         model = load_lm_model()
-        bare = is_bare(doc.text)
+        view = newline_view(doc.text)
+        bare = is_bare(view)
         threshold = (model.threshold_bare if bare else model.threshold) if opts.threshold is None else opts.threshold
-        return units_from_probs(doc.text, self.lm_probs(model, doc.text, bare), threshold)
+        return units_from_probs(doc.text, self.lm_probs(model, view, bare), threshold)
 
     def lm_probs(self, model, text: str, bare: bool) -> Iterator[tuple[int, float]]:
         from .punct_lm import gap_probs

@@ -119,8 +119,7 @@ def bert_layer(enc: Encoder, h: Any, attn_mask: Any, pre: str) -> Any:
         weight, bias = w[pre + name + ".weight"], w[pre + name + ".bias"]
         if not low:
             return F.linear(x, weight, bias)
-        # Weights converted per call: cheap next to the product, and always the current ones.
-        y = F.linear(x.to(bf16), weight.to(bf16), bias.to(bf16))
+        y = F.linear(x.to(bf16), _bf16(weight), _bf16(bias))
         return y if keep else y.float()
 
     q, k, v = (lin(h, f"attention.self.{m}").view(b, n, enc.heads, -1).transpose(1, 2) for m in ("query", "key", "value"))
@@ -129,6 +128,23 @@ def bert_layer(enc: Encoder, h: Any, attn_mask: Any, pre: str) -> Any:
                      w[pre + "attention.output.LayerNorm.bias"], enc.eps)
     out = lin(F.gelu(lin(h, "intermediate.dense", True)), "output.dense")
     return F.layer_norm(h + out, (d,), w[pre + "output.LayerNorm.weight"], w[pre + "output.LayerNorm.bias"], enc.eps)
+
+
+_BF16: dict[int, tuple[Any, int, Any]] = {}  # id(float32 tensor) -> (that tensor, its version, bfloat16 copy)
+
+
+def _bf16(t: Any) -> Any:
+    """The bfloat16 copy of a weight, made once: converting all six layers on every call cost about
+    a third of the time of a short document. A tensor changed in place (a training step) bumps its
+    version and is converted again; holding the tensor keeps its id from being reused."""
+    import torch
+
+    got = _BF16.get(id(t))
+    if got is None or got[0] is not t or got[1] != t._version:
+        if len(_BF16) >= 256:  # 12 per layer: a few encoders at most; never grow without bound
+            _BF16.clear()
+        got = _BF16[id(t)] = (t, t._version, t.detach().to(torch.bfloat16))
+    return got[2]
 
 
 def bf16_native() -> bool:

@@ -17,6 +17,7 @@ from typing import Iterable, Iterator, Sequence
 from ..records import Document
 from ..tokens import TokenCounter
 from .base import SegmentOptions, Unit, register
+from .line_breaks import newline_view
 from .sentence_units import merge_sentence_meta, units_from_probs
 
 BATCH = 2048  # model questions scored at once: bounded memory on any input size
@@ -31,8 +32,9 @@ class Sentences:
         from .punct_model import load_model
 
         model = load_model(self.model)
-        threshold = model.threshold_for(doc.text) if opts.threshold is None else opts.threshold
-        return units_from_probs(doc.text, self.probs(model, doc.text), threshold)
+        view = newline_view(doc.text)
+        threshold = model.threshold_for(view) if opts.threshold is None else opts.threshold
+        return units_from_probs(doc.text, self.probs(model, view), threshold)
 
     def probs(self, model, text: str) -> Iterator[tuple[int, float]]:
         from .sentence_gaps import ASK
