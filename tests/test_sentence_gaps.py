@@ -56,6 +56,13 @@ def _decision(text: str, marker: str = "|") -> float:
     ("The meeting is at 5 PM| I will be late", ASK),
     ("Pictures: http://a.example/1.html| http://a.example/2.html", SENTENCE_END),
     ("Pictures: www.example.com/a| https://example.org/b ok", SENTENCE_END),
+    # scripts without capitals: their own terminals, or "." between two letters
+    ("यह एक वाक्य है।| यह दूसरा है।", SENTENCE_END),
+    ("هذه جملة أخرى؟| نعم.", SENTENCE_END),
+    ("اردو جملہ ہے۔| دوسرا جملہ۔", SENTENCE_END),
+    ("이것은 문장입니다.| 이것도 문장입니다.", SENTENCE_END),
+    ("שלום.| מה שלומך?", SENTENCE_END),
+    ("We met at 5.| 이것은", ASK),  # after a digit: the model decides, as before a capital
 ])
 def test_rules(text: str, expected: float) -> None:
     assert _decision(text) == expected

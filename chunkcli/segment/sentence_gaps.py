@@ -13,7 +13,8 @@ a line. Rules then decide, in order of strength:
   an uppercase letter or an opening quote/bracket: a boundary;
 - punctuation that never ends a sentence (`,` `;` `&` `-` …) before a
   lowercase letter, a digit or more punctuation: not a boundary;
-- CJK terminals 。！？: a boundary;
+- CJK terminals 。！？: a boundary; so is a terminal between letters of a
+  script without capitals (। ؟ ۔, or `.` in Hindi, Arabic, Korean…);
 - a word before a capital without punctuation: not a boundary after a
   function word ("in | Houston").
 
@@ -35,6 +36,7 @@ from .sentence_rules import after_function_word, is_vetoed, is_wrapped
 CANDIDATE_RE = re.compile(r"[^\w\s]\s+|[。！？；…](?=\S)|\w[^\S\n]*\n\s*|\w[^\S\n]+(?=[A-Z0-9À-ÖØ-ÞΑ-ΩА-Я]|https?:|www\.)")
 _URL_START = ("http://", "https://", "www.")
 _TERMINALS = ".!?…"
+_CASELESS_TERMINALS = "।॥؟۔"  # Devanagari danda and double danda, Arabic question mark, Urdu full stop
 _CLOSERS = "\"'”’»)]}"
 _OPENERS = "\"'“‘„‚«‹`([{¿¡"
 # Punctuation that ends a sentence only before a capital (or never): settled when a lowercase
@@ -70,6 +72,8 @@ def decide(text: str, end: int, nxt: int) -> float:
         return NO if after_function_word(text, end) else ASK
     if is_vetoed(text, end, c):
         return NO
+    if _caseless_end(text, end, c):
+        return SENTENCE_END
     if _ends_sentence(text, end) is not None:
         return SENTENCE_END if _capital_follows(text, end, c) else ASK
     if last in _NON_TERMINAL and not c.isupper():
@@ -97,6 +101,24 @@ def _ends_sentence(text: str, end: int) -> int | None:
     while i > 0 and end - i <= 3 and text[i] in _CLOSERS:
         i -= 1
     return i if text[i] in _TERMINALS else None
+
+
+def _caseless_end(text: str, end: int, c: str) -> bool:
+    """A sentence end between letters of a script without capitals (Devanagari, Arabic, Hebrew,
+    Hangul...), where case cannot show the new sentence: their own terminals (। ॥ ؟ ۔) before
+    a letter, or `.` `!` `?` `…` between two letters. The model, trained on cased languages, says no."""
+    if not _caseless(c):
+        return False
+    i = end - 1
+    while i > 0 and end - i <= 3 and text[i] in _CLOSERS:
+        i -= 1
+    if text[i] in _CASELESS_TERMINALS:
+        return True
+    return text[i] in _TERMINALS and i > 0 and _caseless(text[i - 1])
+
+
+def _caseless(ch: str) -> bool:
+    return ch.isalpha() and not ch.isupper() and not ch.islower()
 
 
 def _capital_follows(text: str, end: int, c: str) -> bool:
