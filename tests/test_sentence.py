@@ -93,6 +93,15 @@ def test_packed_chunks_end_at_sentence_ends(counter) -> None:
     assert all("score" in c.meta and c.meta["units"] >= 1 for c in chunks)
 
 
+def test_a_sentence_over_the_cap_is_cut_and_only_its_last_piece_scores_its_end(counter) -> None:
+    text = "The quick brown fox jumps over the lazy dog again and again and again. Short one."
+    doc = Document(source="t", text=text)
+    chunks = list(segment_document(doc, "sentence", SegmentOptions(max_tokens=5, strategy="sentence"), counter))
+    split = [c for c in chunks if c.meta.get("split")]
+    assert len(split) > 2 and split[-1].text.endswith("again.") and split[-1].meta["score"] > 0.5
+    assert all(c.meta["score"] == 0.0 for c in split[:-1]) and chunks[-1].text == "Short one."
+
+
 def test_cli_one_sentence_per_record_with_score(tmp_path: Path) -> None:
     src = tmp_path / "a.txt"
     src.write_text("The cat sat. Then it left.\nA new line", encoding="utf-8")

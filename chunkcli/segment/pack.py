@@ -115,9 +115,11 @@ def _emit_group(
             yield _chunk(doc, start, end, n, strategy, merge_meta(group))
             return
         if len(group) == 1:  # a single unit over the cap: token windows, never dropped
-            meta = dict(group[0].meta)
+            meta = {**group[0].meta, "split": True}
+            # meta.score is the score of the boundary that ends a chunk: a cut inside the unit is none.
+            inside = {**meta, "score": 0.0} if "score" in meta else meta
             for s, e, k in token_windows(doc.text, start, end, counter, cap, 0):
-                yield _chunk(doc, s, e, k, strategy, {**meta, "split": True})
+                yield _chunk(doc, s, e, k, strategy, meta if e >= end else inside)
             return
         # Summed unit counts can undercount a joined text (tokens merging across units): shrink.
         head = _fitting_prefix(doc.text, group, counter, cap)
