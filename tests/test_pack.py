@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chunkcli.records import Document
 from chunkcli.segment.base import SegmentOptions, Unit
-from chunkcli.segment.pack import pack, token_windows
+from chunkcli.segment.pack import LONG_TOKEN, pack, token_windows
 
 WORDS = st.lists(st.sampled_from(["alpha", "beta", "γάμμα", "日本", "x", "unbelievably", "!"]), min_size=1,
                  max_size=40)
@@ -71,3 +72,19 @@ def test_token_windows_keep_characters_the_tokenizer_ignores(counter) -> None:
     text = "\x00\x01 abc \x00 def \x07"
     windows = list(token_windows(text, 0, len(text), counter, 1, 0))
     assert "".join(text[s:e] for s, e, _ in windows).replace(" ", "") == text.replace(" ", "")
+
+
+@pytest.mark.parametrize("strategy", ["sentence", "fixed", "punct-fast"])
+@pytest.mark.parametrize("run", ["ACGTTGCA" * 400, "e\u0301" * 1500, "x" * 101])
+def test_a_word_longer_than_wordpiece_reads_is_still_cut_to_the_cap(strategy: str, run: str, counter) -> None:
+    """WordPiece reads a word over 100 characters as one [UNK]: without the cut a 3 MB run without
+    spaces was one chunk of 1 token, whatever --max-tokens said (and `select --budget` believed it)."""
+    from chunkcli.segment import segment_document
+
+    text = f"Before it. {run} After it."
+    doc = Document(source="long", text=text)
+    chunks = list(segment_document(doc, strategy, SegmentOptions(max_tokens=16, strategy=strategy), counter))
+    assert all(doc.text[c.start:c.end] == c.text and c.n_tokens <= 16 for c in chunks)
+    assert "".join(c.text for c in chunks).replace(" ", "") == text.replace(" ", "")
+    assert max(len(c.text) for c in chunks) <= 2 * LONG_TOKEN and len(chunks) > len(run) // (2 * LONG_TOKEN)
+    assert not any(c.text[0] == "\u0301" for c in chunks)  # never cut between a letter and its accent

@@ -8,15 +8,20 @@ chunk boundaries fall on unit boundaries unless a single unit exceeds the cap.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from itertools import islice
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from ..records import Chunk, Document
+from ..token_cache import PUNCT
 from ..tokens import TokenCounter
 from .base import SegmentOptions, Unit
 
 MergeMeta = Callable[[Sequence[Unit]], dict[str, Any]]
 BATCH = 512  # units counted per tokenizer call while streaming
+LONG_TOKEN = 100  # characters: WordPiece reads a longer word as one [UNK] (max_input_chars_per_word)
+_LONG_RUN = re.compile(rf"[^\s{PUNCT}]{{{LONG_TOKEN + 1},}}")  # no token is longer than such a run
 
 
 def common_meta(units: Sequence[Unit]) -> dict[str, Any]:
@@ -48,7 +53,7 @@ def pack(
             for unit, n in zip(batch, _count_texts(doc.text, batch, counter)):
                 yield _chunk(doc, unit.start, unit.end, n, strategy, dict(unit.meta))
         return
-    sized = (pair for batch in batches for pair in zip(batch, _count_units(doc.text, batch, counter)))
+    sized = (pair for batch in batches for pair in zip(batch, _sizes(doc.text, batch, counter, opts.max_tokens)))
     for group in _groups(sized, opts):
         units_only = [u for u, _ in group]
         sizes = [n for _, n in group] if exact_sums else None
@@ -59,6 +64,20 @@ def _batched(items: Iterable[Unit], size: int) -> Iterator[list[Unit]]:
     it = iter(items)
     while batch := list(islice(it, size)):
         yield batch
+
+
+def _sizes(text: str, units: Sequence[Unit], counter: TokenCounter, cap: int) -> list[int]:
+    """Token counts, with a unit holding a token longer than LONG_TOKEN characters made too big for
+    the cap: it is then packed alone and cut (`_cuttable`), however few tokens it counts."""
+    counts = _count_units(text, units, counter)
+    return [cap + 1 if _long_token(text, u.start, u.end, counter) else n for u, n in zip(units, counts)]
+
+
+def _long_token(text: str, start: int, end: int, counter: TokenCounter) -> bool:
+    """Whether a token of text[start:end] is longer than LONG_TOKEN characters (a fast regex first)."""
+    if not _LONG_RUN.search(text, start, end):
+        return False
+    return any(e - s > LONG_TOKEN for s, e in counter.spans(text[start:end]))
 
 
 def _count_units(text: str, units: Sequence[Unit], counter: TokenCounter) -> list[int]:
@@ -111,7 +130,7 @@ def _emit_group(
     while group:
         start, end = group[0].start, group[-1].end
         n = sum(sizes) if sizes else counter.count(doc.text[start:end])
-        if n <= cap:
+        if n <= cap and not (len(group) == 1 and _long_token(doc.text, start, end, counter)):
             yield _chunk(doc, start, end, n, strategy, merge_meta(group))
             return
         if len(group) == 1:  # a single unit over the cap: token windows, never dropped
@@ -145,7 +164,7 @@ def token_windows(
     characters, odd spaces) stay inside a chunk instead of vanishing.
     """
     piece = text[start:end]
-    spans = list(counter.spans(piece))
+    spans = _cuttable(piece, list(counter.spans(piece)), counter)
     if not spans:
         s, e = strip_span(text, start, end)
         if s < e:
@@ -167,6 +186,38 @@ def token_windows(
         if j >= n:
             return
         i = max(i + 1, j - overlap) if overlap else j
+
+
+def _cuttable(piece: str, spans: list[tuple[int, int]], counter: TokenCounter) -> list[tuple[int, int]]:
+    """Token spans where a token longer than LONG_TOKEN characters is replaced by the tokens of its
+    LONG_TOKEN-character slices. WordPiece reads such a word (a DNA or hex string, a run without
+    spaces) as one [UNK]: without this a 3 MB run would be one chunk of one token, whatever the cap."""
+    if all(e - s <= LONG_TOKEN for s, e in spans):
+        return spans
+    out: list[tuple[int, int]] = []
+    for s, e in spans:
+        a = s
+        while e - s > LONG_TOKEN and a < e:
+            b = _grapheme_edge(piece, a, min(a + LONG_TOKEN, e))
+            out.extend([(a + x, a + y) for x, y in counter.spans(piece[a:b])] or [(a, b)])
+            a = b
+        if e - s <= LONG_TOKEN:
+            out.append((s, e))
+    return out
+
+
+def _grapheme_edge(text: str, lo: int, hi: int) -> int:
+    """`hi`, moved left while a cut there would split a character from the marks, joiners or
+    selectors that join it (never as far as `lo`)."""
+    cut = hi
+    while lo + 1 < cut < len(text) and (_joins_previous(text[cut]) or text[cut - 1] == "\u200d"):
+        cut -= 1
+    return cut
+
+
+def _joins_previous(c: str) -> bool:
+    return (unicodedata.category(c) in ("Mn", "Mc", "Me") or c in "\u200c\u200d"
+            or "\ufe00" <= c <= "\ufe0f" or "\U0001f3fb" <= c <= "\U0001f3ff")
 
 
 def _window_end(piece: str, spans: Sequence[tuple[int, int]], i: int, cap: int) -> int:
