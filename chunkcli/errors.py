@@ -34,3 +34,7 @@ class ModelError(ChunkcliError):
 
 class StoreError(ChunkcliError):
     """The SQLite store is missing, locked, or inconsistent with the request."""
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM: unwound like an interrupt (cleanup runs), exit code 143 (128 + 15)."""

@@ -52,6 +52,7 @@ class IndexOptions:
     lock_timeout: float = 600.0
     keep_text: bool = True
     checksum: bool = False  # read and hash every file even when its size and mtime are unchanged
+    roots: tuple[str, ...] = ()  # the inputs named on the command line: if one fails, nothing is pruned
 
 
 @dataclass
@@ -76,6 +77,7 @@ class Indexer:
         self.opts, self.on_error, self.log, self.progress = opts, on_error, log, progress
         self.summary = Summary()
         self.seen: set[str] = set()
+        self.failed: set[str] = set()  # sources reported as failed in this run
         self._stats: dict[str, str] = {}  # source -> "size:mtime_ns" of raw files read in this run
 
     def run(self, records: Iterable[Record]) -> Summary:
@@ -102,14 +104,25 @@ class Indexer:
                 batch = []
         self._flush(batch)
         if self.opts.prune:
-            gone = [s for s in store.all_sources(self.conn) if s not in seen and _prunable(s)]
-            self.summary.removed = store.delete_documents(self.conn, gone)
+            self._prune(seen)
         hnsw.open_index(self.conn, self.opts.db)  # bring the derived HNSW file up to date
+
+    def _prune(self, seen: set[str]) -> None:
+        """Drop stored documents whose file is gone, unless a named input failed: an unmounted share
+        or a mistyped folder looks exactly like deleted files (rsync --delete holds back the same way)."""
+        lost = [root for root in self.opts.roots if root in self.failed]
+        if lost:
+            self.on_error(InputError(lost[0], "could not be read: --prune removes nothing in this run"))
+            return
+        gone = [s for s in store.all_sources(self.conn) if s not in seen and _prunable(s)]
+        self.summary.removed = store.delete_documents(self.conn, gone)
 
     def untouched_skipped(self, items: Iterable[InputItem]) -> Iterator[InputItem]:
         """Drop raw files whose size, mtime and configuration match the stored document, before they
         are read (like make or rsync; `checksum` turns this off). Must be consumed inside `run`."""
         for item in items:
+            if self._is_store_file(item):
+                continue
             key = None if self.opts.checksum else _stat_key(item)
             if key is not None:
                 if store.stat_matches(self.conn, item.source, key, self._config_key()):
@@ -118,6 +131,13 @@ class Indexer:
                     continue
                 self._stats[item.source] = key
             yield item
+
+    def _is_store_file(self, item: InputItem) -> bool:
+        """The store and its side files (-wal, .lock, .hnsw, ...) when the walked folder holds them
+        (`chunkcli index .` with the default --db): never documents of their own store."""
+        db = Path(self.opts.db)
+        return (item.path is not None and item.path.name.startswith(db.name)
+                and item.path.parent.resolve() == db.parent.resolve())
 
     def _remember_stat(self, job: Job) -> None:
         """A touched but unchanged file: record its new stat so the next run skips it unread."""
@@ -147,13 +167,22 @@ class Indexer:
 
     def _segment(self, job: Job) -> bool:
         if job.chunks is not None:
-            return True
+            return self._slices_checked(job)
         try:
             job.chunks = list(segment_document(job.doc, self.opts.segment.strategy, self.opts.segment, self.counter))
         except InputError as err:
             self.fail(err)
             return False
         return True
+
+    def _slices_checked(self, job: Job) -> bool:
+        """Given chunks whose document came with them must slice its text (the offset contract)."""
+        text = job.doc.text  # "" for chunks given without their document: only the span is checked
+        bad = next((c for c in job.chunks or () if not 0 <= c.start <= c.end
+                    or text and (c.end > len(text) or text[c.start:c.end] != c.text)), None)
+        if bad is not None:
+            self.fail(InputError(job.doc.source, f"chunk {bad.start}:{bad.end} is not the document's text there"))
+        return bad is None
 
     def _flush(self, batch: list[Job]) -> None:
         texts = [c.meta.get("embed_text") or c.text for j in batch for c in j.chunks or ()]
@@ -179,6 +208,7 @@ class Indexer:
     def fail(self, err: InputError) -> None:
         """Count and report one failed input (also the callback for extraction failures)."""
         self.summary.failed += 1
+        self.failed.add(err.source)
         self.on_error(err)
 
 
@@ -234,10 +264,18 @@ def group_records(records: Iterable[Record]) -> Iterator[Job]:
 
 def _job(doc: Document | None, chunks: list[Chunk]) -> Iterator[Job]:
     if chunks:
+        # A chunk id names its span of its document: the same id twice (a stream piped in twice) is
+        # the same chunk, stored once (the store's unique key would otherwise fail the whole batch).
+        chunks = _first_of_each_id(chunks)
         yield Job(doc if doc is not None and doc.id == chunks[0].doc_id else _doc_of(chunks), chunks,
                   chunks_given=True)
     elif doc is not None:
         yield Job(doc, None)
+
+
+def _first_of_each_id(chunks: list[Chunk]) -> list[Chunk]:
+    seen: set[str] = set()
+    return [c for c in chunks if not (c.id in seen or seen.add(c.id))]  # type: ignore[func-returns-value]
 
 
 def _doc_of(chunks: list[Chunk]) -> Document:

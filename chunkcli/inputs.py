@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Callable, Iterable, Iterator, Sequence
 
-from .errors import InputError
+from .errors import InputError, UsageError
 
 SKIP_DIRS = {".git", ".hg", ".svn", "__pycache__", "node_modules", ".venv", "venv", ".tox", ".mypy_cache"}
 SNIFF_BYTES = 8192
+BAD_NAME = "file name is not valid UTF-8 (rename it to index it)"
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,9 @@ def iter_inputs(
         if raw.startswith(("http://", "https://")):
             yield InputItem(raw, functools.partial(fetch_url, raw))
             continue
+        if not _utf8(raw):
+            _report(on_error, InputError(_shown(raw), BAD_NAME))
+            continue
         path = Path(raw)
         try:
             is_dir = stat.S_ISDIR(path.stat().st_mode)
@@ -75,7 +79,10 @@ def _listed(paths: Sequence[str], files_from: str | None, null: bool, stdin: IO[
     yield from paths
     if files_from is None:
         return
-    data = stdin.read() if files_from == "-" else Path(files_from).read_bytes()
+    try:
+        data = stdin.read() if files_from == "-" else Path(files_from).read_bytes()
+    except OSError as exc:
+        raise UsageError(f"--files-from {files_from}: {(exc.strerror or str(exc)).lower()}") from None
     sep = b"\0" if null else b"\n"
     for part in data.split(sep):
         name = part.decode("utf-8", "surrogateescape").strip("\r\n" if not null else "")
@@ -108,6 +115,9 @@ def _walk(root: Path, folder: Path, rules, seen: set[tuple[int, int]], on_error)
         path = Path(entry.path)
         if entry.name.startswith("."):
             continue
+        if not _utf8(entry.name):
+            _report(on_error, InputError(_shown(entry.path), BAD_NAME))
+            continue
         try:  # these follow symlinks: a symlink loop inside the walk fails here
             is_dir, is_file = entry.is_dir(), entry.is_file()
         except OSError as exc:
@@ -121,6 +131,21 @@ def _walk(root: Path, folder: Path, rules, seen: set[tuple[int, int]], on_error)
                 yield from _walk(root, path, rules, seen, on_error)
         elif is_file and not _is_binary_file(path):
             yield InputItem(str(path), path.read_bytes, path)
+
+
+def _utf8(name: str) -> bool:
+    """Whether a file name is valid UTF-8 (Python keeps other bytes as lone surrogates, which no
+    JSONL record and no store can hold)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _shown(name: str) -> str:
+    """The name with its undecodable bytes as \\xNN, for the message."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def _is_binary_file(path: Path) -> bool:
@@ -154,5 +179,12 @@ def _report(on_error: Callable[[InputError], None] | None, err: InputError) -> N
 
 
 def exists(sources: Iterable[str]) -> set[str]:
-    """The sources (file paths) that still exist; for --prune."""
-    return {s for s in sources if s != "-" and "://" not in s and Path(s).exists()}
+    """The sources (file paths) that still exist, or may (a folder on the way we cannot enter); for --prune."""
+    return {s for s in sources if s != "-" and "://" not in s and _may_exist(Path(s))}
+
+
+def _may_exist(path: Path) -> bool:
+    try:
+        return path.exists()
+    except OSError:  # not "no such file": keep the document rather than drop what we cannot see
+        return True

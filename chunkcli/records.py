@@ -89,7 +89,12 @@ def record_from_dict(d: dict[str, Any]) -> Record:
     kind = d.get("type")
     fields = {k: v for k, v in d.items() if k != "type"}
     if kind == "document":
-        return Document(**_checked({k: fields[k] for k in _DOC_KEYS if k in fields}))
+        given = _checked({k: fields[k] for k in _DOC_KEYS if k in fields})
+        if "sha256" in given and "text" in given and given["sha256"] != sha256_text(given["text"]):
+            # The text was edited after `extract` hashed it: hash (and name) what is here, or an
+            # index would take the record for the stored, unchanged document.
+            given = {k: v for k, v in given.items() if k not in ("sha256", "id")}
+        return Document(**given)
     if kind == "chunk":
         return Chunk(**_checked({k: fields[k] for k in _CHUNK_KEYS if k in fields}))
     raise ValueError(f"not a chunkcli record (type={kind!r})")

@@ -17,7 +17,7 @@ import os
 import sqlite3
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
@@ -168,6 +168,7 @@ def replace_document(conn: sqlite3.Connection, doc: Document, fingerprint: str, 
                      config: str | None = None) -> None:
     """Swap in a document and its chunks atomically: all of it, or the previous version."""
     with transaction(conn):
+        doc = _with_stored_text(conn, doc)
         conn.execute("DELETE FROM documents WHERE source=? OR id=?", (doc.source, doc.id))
         conn.execute("INSERT INTO documents(id, source, format, lang, title, sha256, fingerprint, meta, text, stat, "
                      "config) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
@@ -180,6 +181,20 @@ def replace_document(conn: sqlite3.Connection, doc: Document, fingerprint: str, 
                                 chunk.strategy, chunk.n_tokens, _json(chunk.meta)))
             conn.execute("INSERT INTO vectors VALUES (?, ?)", (cur.lastrowid, _blob(vec)))
         _bump(conn)
+
+
+def _with_stored_text(conn: sqlite3.Connection, doc: Document) -> Document:
+    """Chunks given without their document (a stand-in with no text) keep the text, format and
+    hash stored for that same document id, e.g. by its document record earlier in the stream."""
+    if doc.text:
+        return doc
+    row = conn.execute("SELECT text, format, lang, title, sha256, meta FROM documents WHERE id=?",
+                       (doc.id,)).fetchone()
+    if row is None or row[0] is None:
+        return doc
+    text, fmt, lang, title, sha, meta = row
+    return replace(doc, text=text, format=fmt or doc.format, lang=lang, title=title, sha256=sha,
+                   meta=json.loads(meta) if meta else doc.meta)
 
 
 def delete_documents(conn: sqlite3.Connection, sources: Iterable[str]) -> int:

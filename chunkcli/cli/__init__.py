@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import importlib
+import signal
 
 import typer
 
 from .. import __version__
+from ..errors import Terminated
 
 app = typer.Typer(
     name="chunkcli",
@@ -41,4 +43,12 @@ for _name in COMMAND_MODULES:  # each registers its commands on `app`
 
 
 def main() -> None:
+    # `kill` (SIGTERM, what cron, systemd and timeout send) unwinds like Ctrl-C: extraction workers are
+    # stopped and the store's transaction rolled back, instead of the process vanishing and leaving
+    # its workers blocked on a pipe nobody reads.
+    signal.signal(signal.SIGTERM, _terminated)
     app()
+
+
+def _terminated(signum: int, frame: object) -> None:
+    raise Terminated()

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Callable, Iterable, Optional, TypeVar
 import typer
 
 from ..console import Reporter
-from ..errors import ChunkcliError
+from ..errors import ChunkcliError, Terminated
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -51,8 +51,8 @@ def handle_errors(fn: F) -> F:
                 raise
             print(f"chunkcli: error: {exc}", file=sys.stderr)
             raise typer.Exit(exc.exit_code) from None
-        except KeyboardInterrupt:
-            raise typer.Exit(130) from None
+        except KeyboardInterrupt as exc:
+            raise typer.Exit(143 if isinstance(exc, Terminated) else 130) from None
         except BrokenPipeError:
             _silence_stdout()
             raise typer.Exit(0) from None

@@ -49,15 +49,21 @@ def index(
     rep = reporter(quiet, verbose)
     seg = segment_options(by, max_tokens, overlap, min_tokens, threshold, lang, False, context, model, cues)
     with progress("embedding", None, quiet) as bar:
-        indexer = Indexer(IndexOptions(db, seg, prune, lock_timeout, checksum=checksum), rep.error, rep.info, bar)
-        items = iter_inputs(require_input(paths, files_from), files_from, null, exclude or (), on_error=indexer.fail)
+        roots = require_input(paths, files_from)
+        opts = IndexOptions(db, seg, prune, lock_timeout, checksum=checksum, roots=tuple(roots))
+        indexer = Indexer(opts, rep.error, rep.info, bar)
+        items = iter_inputs(roots, files_from, null, exclude or (), on_error=indexer.fail)
         items = indexer.untouched_skipped(items)
         summary = indexer.run(iter_records(items, ExtractOptions(lang=lang), rep.warn, indexer.fail))
     line = json.dumps({"summary": summary.to_dict(), "db": str(db)})
-    if report is not None:
-        report.write_text(line + "\n", encoding="utf-8")
     if not quiet:
         print(line, file=sys.stderr)
+    if report is not None:
+        try:
+            report.write_text(line + "\n", encoding="utf-8")
+        except OSError as exc:  # the work is stored: say so on stderr, fail the run
+            print(f"chunkcli: error: --report {report}: {(exc.strerror or str(exc)).lower()}", file=sys.stderr)
+            return 1
     return 1 if summary.failed else 0
 
 

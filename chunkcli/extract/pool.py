@@ -10,6 +10,7 @@ with a bounded look-ahead so memory stays proportional to the number of workers.
 from __future__ import annotations
 
 import multiprocessing as mp
+import signal
 import sys
 import time
 from dataclasses import dataclass
@@ -34,6 +35,8 @@ class _Outcome:
 def _serve(conn: Connection, opts: ExtractOptions) -> None:
     """Worker loop: (index, item) in, (index, kind, payload, warnings) out; None ends it."""
     from . import extract_item
+
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a forked worker just dies; the parent unwinds
 
     while (task := conn.recv()) is not None:
         index, item = task
