@@ -37,6 +37,19 @@ class DenseIndex:
     def size(self) -> int:
         return self.index.element_count - len(self.deleted)
 
+    def knn(self, vec: np.ndarray, k: int, allowed: set[int] | None = None) -> list[tuple[int, float]]:
+        """Up to k nearest live labels with their inner product, best first.
+
+        Raises RuntimeError when the graph search reaches fewer than k labels: with entries
+        marked deleted or filtered out, HNSW cannot promise k hits (hnswlib issues #444, #465)."""
+        k = min(k, self.size if allowed is None else len(allowed))
+        if k <= 0:
+            return []
+        self.index.set_ef(max(EF_SEARCH, k))  # ef < k cannot yield k hits; k is bounded by the index size
+        flt = allowed.__contains__ if allowed is not None else None
+        labels, dists = self.index.knn_query(vec[None, :], k=k, filter=flt)
+        return [(int(label), float(1.0 - d)) for label, d in zip(labels[0], dists[0])]
+
 
 def paths(db: Path | str) -> tuple[Path, Path]:
     return Path(f"{db}.hnsw"), Path(f"{db}.hnsw.json")
@@ -92,7 +105,7 @@ def build(conn: sqlite3.Connection, dim: int) -> DenseIndex:
     count = conn.execute("SELECT count(*) FROM vectors").fetchone()[0]
     index = hnswlib.Index(space="ip", dim=dim)
     index.init_index(max_elements=max(1000, int(count * 1.1)), ef_construction=EF_CONSTRUCTION, M=M)
-    for labels, vecs in _vector_batches(conn, "SELECT rowid, embedding FROM vectors ORDER BY rowid", ()):
+    for labels, vecs in vector_batches(conn):
         index.add_items(vecs, labels)
     index.set_ef(EF_SEARCH)
     return DenseIndex(index)
@@ -118,8 +131,9 @@ def _repair(conn: sqlite3.Connection, dense: DenseIndex, dim: int) -> DenseIndex
     return dense
 
 
-def _vector_batches(conn: sqlite3.Connection, sql: str, args: tuple) -> Iterator[tuple[list[int], np.ndarray]]:
-    cur = conn.execute(sql, args)
+def vector_batches(conn: sqlite3.Connection) -> Iterator[tuple[list[int], np.ndarray]]:
+    """Every stored vector with its chunk rowid, 10 000 at a time (memory stays flat at any store size)."""
+    cur = conn.execute("SELECT rowid, embedding FROM vectors ORDER BY rowid")
     while rows := cur.fetchmany(10000):
         yield [r[0] for r in rows], np.stack([store.vector_of(r[1]) for r in rows])
 

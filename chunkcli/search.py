@@ -94,6 +94,7 @@ class Searcher:
         return self._dense  # type: ignore[return-value]
 
     def search(self, query: str, opts: SearchOptions) -> list[dict[str, Any]]:
+        check_query(query)  # before the model loads
         vec = self.embed([query])[0] if opts.mode != "lexical" else None
         return self.search_vector(query, vec, opts)
 
@@ -116,7 +117,11 @@ class Searcher:
         """The fused ranking (rowid, score) and each retriever's own list."""
         if opts.mode not in MODES:
             raise UsageError(f"unknown mode {opts.mode!r}; choose one of: {', '.join(MODES)}")
-        size = opts.pool if opts.mode == "hybrid" else opts.k
+        if opts.k < 1:
+            raise UsageError(f"k must be at least 1, not {opts.k}")
+        check_query(query)
+        # No list can be longer than the store, so an absurd -k costs nothing (and fits SQLite and hnswlib).
+        size = min(opts.pool if opts.mode == "hybrid" else opts.k, self._chunk_count())
         lists: dict[str, Ranked] = {}
         if opts.mode in ("dense", "hybrid"):
             lists["dense"] = self.dense(vec, size, opts.filters)
@@ -125,17 +130,16 @@ class Searcher:
         return (lists[opts.mode] if opts.mode != "hybrid" else rrf(lists, _weights(opts))), lists
 
     def dense(self, vec: np.ndarray, k: int, filters: Filters) -> Ranked:
-        if filters:
-            allowed = self.allowed(filters)
-            if len(allowed) <= EXACT_BELOW:
-                return exact(self.conn, vec, sorted(allowed), k)
+        allowed = self.allowed(filters) if filters else None
+        if allowed is not None and len(allowed) <= EXACT_BELOW:
+            return exact(self.conn, vec, sorted(allowed), k)
         dense = self.dense_index()
         if dense is None or dense.size == 0:
             return []
-        dense.index.set_ef(max(hnsw.EF_SEARCH, k))
-        flt = (lambda label: label in allowed) if filters else None
-        labels, dists = dense.index.knn_query(vec[None, :], k=min(k, dense.size), filter=flt)
-        return [(int(l), float(1.0 - d)) for l, d in zip(labels[0], dists[0])]
+        try:
+            return dense.knn(vec, k, allowed)
+        except RuntimeError:  # the graph reached fewer than k live, allowed labels: the exact answer instead
+            return exact_scan(self.conn, vec, k, allowed)
 
     def lexical(self, query: str, k: int, filters: Filters) -> Ranked:
         match = fts_query(self._selective(re.findall(r"\w+", query)))
@@ -221,6 +225,24 @@ def exact(conn: sqlite3.Connection, vec: np.ndarray, rowids: Sequence[int], k: i
     return [(ids[i], float(sims[i])) for i in top]
 
 
+def exact_scan(conn: sqlite3.Connection, vec: np.ndarray, k: int, allowed: set[int] | None = None) -> Ranked:
+    """Brute-force inner product over every stored vector (or the allowed ones), streamed in batches;
+    ties go to the lower rowid, as in `exact`."""
+    best: Ranked = []
+    for labels, vecs in hnsw.vector_batches(conn):
+        keep = [i for i, label in enumerate(labels) if allowed is None or label in allowed]
+        sims = vecs[keep] @ vec
+        top = np.argsort(-sims, kind="stable")[:k]
+        best = sorted(best + [(labels[keep[i]], float(sims[i])) for i in top], key=lambda h: (-h[1], h[0]))[:k]
+    return best
+
+
+def check_query(query: str) -> None:
+    """An empty query matches nothing, yet dense search would still rank arbitrary chunks for it."""
+    if not query.strip():
+        raise UsageError("the query is empty; give the words to search for")
+
+
 def _explain(rowid: int, lists: dict[str, Ranked]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, ranked in lists.items():
@@ -236,19 +258,28 @@ def _canonical(model: str) -> str:
 
 
 def parse_queries(lines: Iterable[str]) -> Iterator[dict[str, Any]]:
-    """Batch input: one query per line, plain text or JSON with a "query" (or "text") field."""
-    import json
-
+    """Batch input: one query per line, plain text or JSON with a "query" (or "text") field.
+    Blank lines, and JSON lines whose query is blank, are skipped: there is nothing to search for."""
     for line in lines:
         line = line.strip()
         if not line:
             continue
-        if line.startswith("{"):
-            try:
-                obj = json.loads(line)
-            except ValueError:
-                obj = None
-            if isinstance(obj, dict) and isinstance(obj.get("query", obj.get("text")), str):
-                yield {**obj, "query": obj.get("query", obj.get("text"))}
-                continue
-        yield {"query": line}
+        obj = _json_query(line)
+        if obj is None:
+            yield {"query": line}
+        elif obj["query"].strip():
+            yield obj
+
+
+def _json_query(line: str) -> dict[str, Any] | None:
+    """The line as a JSON query record, or None when it is plain text (even text that starts with '{')."""
+    import json
+
+    if not line.startswith("{"):
+        return None
+    try:
+        obj = json.loads(line)
+    except ValueError:
+        return None
+    text = obj.get("query", obj.get("text")) if isinstance(obj, dict) else None
+    return {**obj, "query": text} if isinstance(text, str) else None

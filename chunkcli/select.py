@@ -19,10 +19,11 @@ import numpy as np
 from . import store
 from .errors import UsageError
 from .records import chunk_id
-from .search import Filters, Searcher, SearchOptions
+from .search import Filters, Searcher, SearchOptions, check_query
 from .tokens import TokenCounter
 
 STRATEGIES = ("topk", "sage", "mmr")
+FORMATS = ("jsonl", "text", "markdown")  # jsonl is written by the caller; `render` makes the other two
 MIN_TRIM = 16  # a trimmed tail shorter than this many tokens is not worth its citation line
 
 
@@ -57,6 +58,7 @@ def select(searcher: Searcher, query: str, opts: SelectOptions, counter: TokenCo
     """Chosen chunk records in document order; their token counts sum to at most `opts.budget`."""
     if opts.strategy not in STRATEGIES:
         raise UsageError(f"unknown strategy {opts.strategy!r}; choose one of: {', '.join(STRATEGIES)}")
+    check_query(query)
     if opts.budget <= 0:
         return []
     qvec = searcher.embed([query])[0]
@@ -260,8 +262,14 @@ def _heading(meta: dict[str, Any]) -> str:
     return ""
 
 
+def check_format(fmt: str) -> None:
+    if fmt not in FORMATS:
+        raise UsageError(f"unknown format {fmt!r}; choose one of: {', '.join(FORMATS)}")
+
+
 def render(records: Sequence[dict[str, Any]], fmt: str) -> str:
     """A context block for a prompt: numbered passages, each headed by its citation."""
+    check_format(fmt)
     blocks = []
     for rec in records:
         cite = citation(rec)

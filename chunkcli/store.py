@@ -115,7 +115,8 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     try:
         yield conn
     except BaseException:
-        conn.execute("ROLLBACK")
+        if conn.in_transaction:  # SQLite has already rolled back after some errors (a corrupt page)
+            conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
 
@@ -293,7 +294,10 @@ def _bad_slices(conn: sqlite3.Connection) -> list[str]:
 @contextmanager
 def file_lock(path: Path | str, timeout: float, on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
     """An exclusive advisory lock on `path` (flock: released by the kernel if the holder dies)."""
-    fd = os.open(str(path), os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fd = os.open(str(path), os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:  # a read-only folder or disk: no run can write this store
+        raise StoreError(f"{path}: cannot take the store's lock: {(exc.strerror or str(exc)).lower()}") from None
     try:
         _acquire(fd, Path(path), timeout, on_wait)
         os.ftruncate(fd, 0)

@@ -128,3 +128,23 @@ def test_a_report_or_list_file_that_cannot_be_used_is_one_error_line(tmp_path: P
     assert code == 1 and summary["new"] == 1 and "--report" in err and "Traceback" not in err
     res = runner.invoke(app, ["extract", "--files-from", str(tmp_path / "nofile")])
     assert res.exit_code == 2 and "--files-from" in res.stderr and "no such file" in res.stderr
+
+
+def test_a_store_sqlite_cannot_use_is_one_error_line(tmp_path: Path, monkeypatch) -> None:
+    import sqlite3
+
+    def broken(*args, **kwargs):  # what a corrupt page, a read-only file or a full disk raise
+        raise sqlite3.DatabaseError("database disk image is malformed")
+
+    monkeypatch.setattr(store, "connect", broken)
+    res = runner.invoke(app, ["export", "--db", str(tmp_path / "s.db")])
+    assert res.exit_code == 1 and res.stdout == ""
+    assert res.stderr == "chunkcli: error: the store cannot be used: database disk image is malformed\n"
+
+
+def test_the_original_error_survives_a_rollback_sqlite_already_made(tmp_path: Path) -> None:
+    conn = store.connect(tmp_path / "s.db")
+    with pytest.raises(ValueError, match="the real error"):
+        with store.transaction(conn):
+            conn.execute("ROLLBACK")  # as SQLite does itself on some errors (a corrupt page, a full disk)
+            raise ValueError("the real error")

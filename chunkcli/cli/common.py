@@ -6,6 +6,7 @@ import errno
 import functools
 import io
 import os
+import sqlite3
 import sys
 from pathlib import Path
 from typing import Annotated, Any, Callable, Iterable, Optional, TypeVar
@@ -56,6 +57,11 @@ def handle_errors(fn: F) -> F:
         except BrokenPipeError:
             _silence_stdout()
             raise typer.Exit(0) from None
+        except sqlite3.DatabaseError as exc:  # read-only, corrupt or full: the store, not a bug
+            if debug:
+                raise
+            print(f"chunkcli: error: the store cannot be used: {exc}", file=sys.stderr)
+            raise typer.Exit(1) from None
         except OSError as exc:
             if debug or exc.errno not in _WRITE_FAILURES:
                 raise

@@ -91,9 +91,10 @@ def select(
 ) -> int:
     """Choose chunks that fit --budget tokens, in document order with provenance."""
     from ..search import Filters, Searcher
-    from ..select import SelectOptions, render, select as choose, total_tokens
+    from ..select import SelectOptions, check_format, render, select as choose, total_tokens
     from ..tokens import counter_for_model
 
+    check_format(format)  # before any work: a typo must not cost a search
     rep = reporter(quiet, verbose)
     searcher = Searcher(db, model, rep.info)
     opts = SelectOptions(budget, strategy, lam, candidates, filters=Filters(source, doc_format, lang, doc),
