@@ -48,6 +48,21 @@ def test_bom_and_legacy_encodings() -> None:
     assert warnings == ["fr.txt: not UTF-8; decoded as cp1252"]
 
 
+def test_utf8_with_a_stray_byte_stays_utf8() -> None:
+    warnings: list[str] = []
+    doc = extract("mixed.txt", "caf\u00e9 ".encode() * 50 + b"\xe9t\xe9\n", warnings)
+    assert doc.text == "caf\u00e9 " * 50 + "\ufffdt\ufffd\n"  # not 50 garbled "café" from a code page
+    assert warnings == ["mixed.txt: UTF-8 with 2 invalid byte sequence(s) (first at offset 300); each read as U+FFFD"]
+
+
+def test_an_html_page_without_a_charset_is_decoded_like_a_text_file() -> None:
+    body = "<p>Gr\u00fc\u00dfe aus K\u00f6ln. \u00c7a va tr\u00e8s bien, na\u00efve caf\u00e9.</p>" * 5
+    warnings: list[str] = []
+    doc = extract("l.html", f"<html><body><article>{body}</article></body></html>".encode("latin-1"), warnings)
+    assert "\u00c7a va tr\u00e8s bien, na\u00efve caf\u00e9." in doc.text  # trafilatura alone: "trčs", "Naďve"
+    assert warnings == ["l.html: not UTF-8; decoded as cp1252"]
+
+
 @pytest.mark.parametrize("data,reason", [
     (bytes(range(128, 256)) * 4, "undecodable bytes: not UTF-8 (invalid byte at offset 0) and no other encoding fits"),
     (b"ELF\0\0\x01binary", "binary file (NUL bytes); not text"),

@@ -18,18 +18,21 @@ from ..records import Document
 from .base import ExtractOptions, register
 from .html_prep import prepare
 from .html_render import Rendered, render
+from .text import decode
 
 FAVORS = ("precision", "balanced", "recall")
 # trafilatura and htmldate log "discarding data" and the like; a library must not print them.
 for _name in ("trafilatura", "htmldate", "courlan", "justext", "readability"):
     logging.getLogger(_name).addHandler(logging.NullHandler())
 
+_DECLARED = re.compile(rb"<meta[^>]*charset|<\?xml[^>]*encoding", re.IGNORECASE)
+_BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
 
 @register("html")
 def extract_html(item: InputItem, data: bytes, opts: ExtractOptions, warn: Callable[[str], None]) -> Document:
     from trafilatura.utils import load_html
 
-    tree = load_html(data)
+    tree = load_html(_undeclared_decoded(item.source, data, warn))
     if tree is None:
         raise InputError(item.source, "not parseable as HTML")
     prep = prepare(tree)
@@ -45,6 +48,18 @@ def extract_html(item: InputItem, data: bytes, opts: ExtractOptions, warn: Calla
     meta["headings"] = rendered.headings
     return Document(source=item.source, text=rendered.text, format="html", lang=_lang_code(meta.get("language")),
                     title=meta.get("title"), meta=meta)
+
+
+def _undeclared_decoded(source: str, data: bytes, warn: Callable[[str], None]) -> bytes | str:
+    """The page as bytes when it declares its charset (or has a BOM, or is UTF-8); otherwise decoded
+    like a text file, with a warning: trafilatura's own guess read a Latin-1 page as cp1250 ("trčs")."""
+    if data.startswith(_BOMS) or _DECLARED.search(data[:4096]):
+        return data
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return decode(source, data, warn)
+    return data
 
 
 def _main_content(tree: Any, favor: str | None, url: str | None) -> Any:

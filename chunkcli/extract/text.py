@@ -23,12 +23,28 @@ def decode(source: str, data: bytes, warn: Callable[[str], None]) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         first_bad = exc.start
+    mostly = _mostly_utf8(data)
+    if mostly is not None:
+        text, bad = mostly
+        warn(f"{source}: UTF-8 with {bad} invalid byte sequence(s) (first at offset {first_bad}); "
+             "each read as U+FFFD")
+        return text
     guess = _guess_encoding(data)
     if guess is None:
         raise InputError(source, f"undecodable bytes: not UTF-8 (invalid byte at offset {first_bad}) "
                                  "and no other encoding fits")
     warn(f"{source}: not UTF-8; decoded as {guess}")
     return _strict(source, data, guess)
+
+
+def _mostly_utf8(data: bytes) -> tuple[str, int] | None:
+    """UTF-8 with a few stray bytes (a Latin-1 'é' pasted into a UTF-8 file): the text with each bad
+    sequence as U+FFFD, and their count, when valid multi-byte characters outnumber bad sequences
+    4 to 1. Decoding all of it as a legacy code page would garble every valid character instead."""
+    text = data.decode("utf-8", "replace")
+    bad = text.count("\ufffd") - data.count("\ufffd".encode())
+    good = sum(1 for ch in text if ch > "\x7f") - text.count("\ufffd")
+    return (text, bad) if good >= 4 * bad else None
 
 
 def _strict(source: str, data: bytes, enc: str) -> str:
