@@ -11,6 +11,7 @@ never reused), or rebuilt when too much of it is dead.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import sqlite3
@@ -21,6 +22,7 @@ from typing import Any, Callable, Iterator
 import numpy as np
 
 from . import store
+from .errors import StoreError
 
 M, EF_CONSTRUCTION = 16, 200
 EF_SEARCH = 128  # bench/bench_retrieval.py: recall@10 vs exact >= 0.98 at 100k chunks
@@ -142,8 +144,8 @@ def _save_quietly(dense: DenseIndex, db: Path | str, tag: dict[str, Any], log: L
     """Persist the repaired index; a read-only folder only costs the next caller a repair."""
     try:
         save(dense, db, tag)
-    except OSError as exc:
-        _log(log, f"cannot save {paths(db)[0]} ({exc.strerror or exc}); using it in memory")
+    except (OSError, StoreError) as exc:  # StoreError: its lock file cannot be made (a read-only folder)
+        _log(log, f"cannot save {paths(db)[0]} ({getattr(exc, 'strerror', None) or exc}); using it in memory")
     return dense
 
 
@@ -153,12 +155,18 @@ def save(dense: DenseIndex, db: Path | str, tag: dict[str, Any]) -> None:
     # One writer at a time, so an index file is never paired with another writer's tag.
     with store.file_lock(f"{index_file}.lock", timeout=600):
         tmp = index_file.with_name(f"{index_file.name}.tmp-{os.getpid()}")
-        dense.index.save_index(str(tmp))
-        os.replace(tmp, index_file)
-        body = json.dumps({**tag, "dim": dim, "deleted": sorted(dense.deleted)})
         tmp_tag = tag_file.with_name(f"{tag_file.name}.tmp-{os.getpid()}")
-        tmp_tag.write_text(body, encoding="utf-8")
-        os.replace(tmp_tag, tag_file)
+        try:
+            dense.index.save_index(str(tmp))
+            if tmp.stat().st_size == 0:  # hnswlib reports no write error: on a full disk the file is empty
+                raise OSError(errno.ENOSPC, "the index file came out empty (is the disk full?)")
+            body = json.dumps({**tag, "dim": dim, "deleted": sorted(dense.deleted)})
+            tmp_tag.write_text(body, encoding="utf-8")
+            os.replace(tmp, index_file)  # only complete files replace the good ones
+            os.replace(tmp_tag, tag_file)
+        finally:
+            for leftover in (tmp, tmp_tag):
+                leftover.unlink(missing_ok=True)
 
 
 def _log(log: Log | None, message: str) -> None:

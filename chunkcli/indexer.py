@@ -121,7 +121,7 @@ class Indexer:
         """Drop raw files whose size, mtime and configuration match the stored document, before they
         are read (like make or rsync; `checksum` turns this off). Must be consumed inside `run`."""
         for item in items:
-            if self._is_store_file(item):
+            if self._is_store_file(item) or item.source in self.seen:  # the store itself; a file named twice
                 continue
             key = None if self.opts.checksum else _stat_key(item)
             if key is not None:
@@ -154,6 +154,8 @@ class Indexer:
     def _changed(self, jobs: Iterable[Job], seen: set[str]) -> Iterator[Job]:
         """Jobs whose fingerprint differs from the stored one, segmented and ready to embed."""
         for job in jobs:
+            if job.from_file and job.doc.source in seen:
+                continue  # named twice in one run (a folder and a file in it): done once, counted once
             seen.add(job.doc.source)
             job.fingerprint = fingerprint(job, self._config(job.doc))
             stored = store.find_document(self.conn, job.doc.source)

@@ -71,8 +71,8 @@ def iter_inputs(
             continue
         if is_dir:
             yield from walk_directory(path, exclude, on_error)
-        else:
-            yield InputItem(raw, path.read_bytes, path)
+        else:  # the path as a walk names it ("./a.txt" is "a.txt"): one file, one stored source
+            yield InputItem(str(path), path.read_bytes, path)
 
 
 def _listed(paths: Sequence[str], files_from: str | None, null: bool, stdin: IO[bytes]) -> Iterator[str]:

@@ -148,3 +148,16 @@ def test_the_original_error_survives_a_rollback_sqlite_already_made(tmp_path: Pa
         with store.transaction(conn):
             conn.execute("ROLLBACK")  # as SQLite does itself on some errors (a corrupt page, a full disk)
             raise ValueError("the real error")
+
+
+def test_a_file_named_twice_or_as_dot_slash_is_one_document_counted_once(tmp_path: Path, monkeypatch) -> None:
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "a.txt").write_text("One. Two.\n")
+    (tmp_path / "d" / "b.txt").write_text("Three.\n")
+    monkeypatch.chdir(tmp_path)
+    db = tmp_path / "s.db"
+    for run in range(2):
+        code, summary, err = index(db, "d", "./d/a.txt", "d/a.txt")
+        assert code == 0, err
+        assert (summary["new"], summary["unchanged"]) == ((2, 0) if run == 0 else (0, 2))
+    assert sorted(stored_texts(db)) == ["d/a.txt", "d/b.txt"]

@@ -161,6 +161,9 @@ def test_bfloat16_weights_are_converted_once_and_again_after_an_in_place_change(
     w.mul_(2)  # a training step changes the weight in place
     again = _bf16(w)
     assert again is not first and float(again[0, 0]) == 2.0
+    with torch.inference_mode():  # an encoder first loaded inside inference mode: no version counter
+        frozen = torch.ones(4, 4)
+    assert _bf16(frozen) is _bf16(frozen)
 
 
 def test_float32_can_be_forced(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -137,6 +137,25 @@ def test_hnsw_file_is_tagged_repaired_and_rebuilt(tmp_path: Path) -> None:
     assert dense.size == conn.execute("SELECT count(*) FROM chunks").fetchone()[0]
 
 
+def test_an_index_file_that_came_out_empty_never_replaces_the_good_one(tmp_path: Path) -> None:
+    db = _run(tmp_path, {f"d{i}": f"word{i} " * 40 for i in range(6)})
+    conn = store.connect(db)
+    index_file, tag_file = hnsw.paths(db)
+    good, good_tag = index_file.read_bytes(), tag_file.read_text()
+    dense = hnsw.open_index(conn, db)
+
+    class DiskFull:  # hnswlib writes an empty file on a full disk and raises nothing
+        dim = dense.index.dim
+
+        def save_index(self, path: str) -> None:
+            Path(path).write_bytes(b"")
+
+    with pytest.raises(OSError, match="came out empty"):
+        hnsw.save(hnsw.DenseIndex(DiskFull()), db, {"generation": 0})
+    assert index_file.read_bytes() == good and tag_file.read_text() == good_tag
+    assert sorted(p.name for p in tmp_path.iterdir() if ".tmp-" in p.name) == []
+
+
 def test_replace_is_atomic_on_failure(tmp_path: Path) -> None:
     db = _run(tmp_path, {"a": "first version " * 20})
     conn = store.connect(db)
