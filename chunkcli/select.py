@@ -224,7 +224,7 @@ def render_record(p: Piece, rank: int, texts: dict[str, str]) -> dict[str, Any]:
     if len(p.ids) > 1:
         rec["merged_from"] = p.ids
     doc = texts.get(p.rec["doc_id"])
-    if doc is not None and "lines" not in rec["meta"]:
+    if doc is not None:  # the lines of this span: a merged or trimmed passage is not its first chunk's
         first = doc.count("\n", 0, rec["start"]) + 1
         rec["meta"] = {**rec["meta"], "lines": [first, first + rec["text"].count("\n")]}
     return rec

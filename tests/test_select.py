@@ -57,6 +57,20 @@ def test_adjacent_chunks_are_merged(db: Path, counter) -> None:
     assert merged and all(TEXT[r["start"]:r["end"]] == r["text"] for r in merged)
 
 
+def test_a_merged_or_trimmed_passage_cites_its_own_lines(tmp_path: Path, counter) -> None:
+    code = "".join(f'def func{i}(x):\n    """Compute value {i}."""\n    y = x * {i}\n    return y + {i}\n\n\n'
+                   for i in range(6))
+    db = tmp_path / "code.db"
+    Indexer(IndexOptions(db, SegmentOptions(max_tokens=30, strategy="code", model="hash")),
+            on_error=pytest.fail).run([Document("m.py", code, "code", "python")])
+    for budget in (2000, 30, 4):  # merged passages, whole chunks, a trimmed chunk
+        recs = select(Searcher(db), "compute value func", SelectOptions(budget, "topk"), counter)
+        assert recs
+        for r in recs:  # the code strategy's own meta.lines were kept for the whole merged passage
+            first = code.count("\n", 0, r["start"]) + 1
+            assert r["meta"]["lines"] == [first, first + r["text"].count("\n")]
+
+
 def test_sage_cuts_at_steep_drop(db: Path, counter) -> None:
     sage = select(Searcher(db), "tomatoes gardening", SelectOptions(1000, "sage"), counter)
     topk = select(Searcher(db), "tomatoes gardening", SelectOptions(1000, "topk"), counter)
