@@ -180,8 +180,8 @@ class Indexer:
     def _slices_checked(self, job: Job) -> bool:
         """Given chunks whose document came with them must slice its text (the offset contract)."""
         text = job.doc.text  # "" for chunks given without their document: only the span is checked
-        bad = next((c for c in job.chunks or () if not 0 <= c.start <= c.end
-                    or text and (c.end > len(text) or text[c.start:c.end] != c.text)), None)
+        bad = next((c for c in job.chunks or () if (not 0 <= c.start <= c.end)
+                    or (text and (c.end > len(text) or text[c.start:c.end] != c.text))), None)
         if bad is not None:
             self.fail(InputError(job.doc.source, f"chunk {bad.start}:{bad.end} is not the document's text there"))
         return bad is None
@@ -277,7 +277,12 @@ def _job(doc: Document | None, chunks: list[Chunk]) -> Iterator[Job]:
 
 def _first_of_each_id(chunks: list[Chunk]) -> list[Chunk]:
     seen: set[str] = set()
-    return [c for c in chunks if not (c.id in seen or seen.add(c.id))]  # type: ignore[func-returns-value]
+    unique = []
+    for chunk in chunks:
+        if chunk.id not in seen:
+            seen.add(chunk.id)
+            unique.append(chunk)
+    return unique
 
 
 def _doc_of(chunks: list[Chunk]) -> Document:

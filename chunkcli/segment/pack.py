@@ -196,13 +196,14 @@ def _cuttable(piece: str, spans: list[tuple[int, int]], counter: TokenCounter) -
         return spans
     out: list[tuple[int, int]] = []
     for s, e in spans:
+        if e - s <= LONG_TOKEN:
+            out.append((s, e))
+            continue
         a = s
-        while e - s > LONG_TOKEN and a < e:
+        while a < e:
             b = _grapheme_edge(piece, a, min(a + LONG_TOKEN, e))
             out.extend([(a + x, a + y) for x, y in counter.spans(piece[a:b])] or [(a, b)])
             a = b
-        if e - s <= LONG_TOKEN:
-            out.append((s, e))
     return out
 
 
