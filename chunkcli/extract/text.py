@@ -43,7 +43,7 @@ def _mostly_utf8(data: bytes) -> tuple[str, int] | None:
     4 to 1. Decoding all of it as a legacy code page would garble every valid character instead."""
     text = data.decode("utf-8", "replace")
     bad = text.count("\ufffd") - data.count("\ufffd".encode())
-    good = sum(1 for ch in text if ch > "\x7f") - text.count("\ufffd")
+    good = len(text) - len(text.encode("ascii", "ignore")) - text.count("\ufffd")  # non-ASCII, at C speed
     return (text, bad) if good >= 4 * bad else None
 
 
