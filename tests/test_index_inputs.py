@@ -108,18 +108,26 @@ def test_a_file_name_that_is_not_utf8_is_one_error_line(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="fork-based extraction workers")
-def test_sigterm_stops_the_workers_and_exits_143(tmp_path: Path) -> None:
-    page = tmp_path / "big.html"
-    body = "".join(f"<h2>S{i}</h2><p>{'Paragraph text with some words. ' * 10}</p>\n" for i in range(40000))
-    page.write_text(f"<html><body><article>{body}</article></body></html>")
-    proc = subprocess.Popen([sys.executable, "-m", "chunkcli", "extract", str(page)],
+def test_sigterm_stops_the_workers_and_exits_143() -> None:
+    import socket
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()  # accepts the connection and never answers: the worker waits, however fast the machine
+    url = f"http://127.0.0.1:{server.getsockname()[1]}/slow-page"
+    proc = subprocess.Popen([sys.executable, "-m", "chunkcli", "extract", url],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    time.sleep(2.5)
-    proc.send_signal(signal.SIGTERM)
-    assert proc.wait(timeout=60) == 143
-    time.sleep(1)
-    ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
-    assert str(page) not in ps  # no worker left behind
+    try:
+        time.sleep(2)
+        assert proc.poll() is None  # still waiting on the page
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 143
+        time.sleep(1)
+        ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
+        assert url not in ps  # no worker left behind
+    finally:
+        proc.kill()
+        server.close()
 
 
 def test_a_report_or_list_file_that_cannot_be_used_is_one_error_line(tmp_path: Path) -> None:
