@@ -38,3 +38,8 @@ class StoreError(ChunkcliError):
 
 class Terminated(KeyboardInterrupt):
     """SIGTERM: unwound like an interrupt (cleanup runs), exit code 143 (128 + 15)."""
+
+
+def os_reason(exc: OSError) -> str:
+    """Why an OS call failed, as the end of a message: "no such file or directory"."""
+    return (exc.strerror or str(exc)).lower()

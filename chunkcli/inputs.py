@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Callable, Iterable, Iterator, Sequence
 
-from .errors import InputError, UsageError
+from .errors import InputError, UsageError, os_reason
 
 SKIP_DIRS = {".git", ".hg", ".svn", "__pycache__", "node_modules", ".venv", "venv", ".tox", ".mypy_cache"}
 SNIFF_BYTES = 8192
@@ -67,7 +67,7 @@ def iter_inputs(
         try:
             is_dir = stat.S_ISDIR(path.stat().st_mode)
         except OSError as exc:  # missing, a symlink loop, a folder on the way we may not enter...
-            _report(on_error, InputError(raw, (exc.strerror or str(exc)).lower()))
+            _report(on_error, InputError(raw, os_reason(exc)))
             continue
         if is_dir:
             yield from walk_directory(path, exclude, on_error)
@@ -82,7 +82,7 @@ def _listed(paths: Sequence[str], files_from: str | None, null: bool, stdin: IO[
     try:
         data = stdin.read() if files_from == "-" else Path(files_from).read_bytes()
     except OSError as exc:
-        raise UsageError(f"--files-from {files_from}: {(exc.strerror or str(exc)).lower()}") from None
+        raise UsageError(f"--files-from {files_from}: {os_reason(exc)}") from None
     sep = b"\0" if null else b"\n"
     for part in data.split(sep):
         name = part.decode("utf-8", "surrogateescape").strip("\r\n" if not null else "")
@@ -122,7 +122,7 @@ def _walk(root: Path, folder: Path, rules, seen: set[tuple[int, int]], on_error)
             is_dir, is_file = entry.is_dir(), entry.is_file()
         except OSError as exc:
             if not rules.ignored(path, False):
-                _report(on_error, InputError(str(path), (exc.strerror or str(exc)).lower()))
+                _report(on_error, InputError(str(path), os_reason(exc)))
             continue
         if rules.ignored(path, is_dir):
             continue

@@ -220,7 +220,11 @@ def exact(conn: sqlite3.Connection, vec: np.ndarray, rowids: Sequence[int], k: i
         return []
     vecs = store.vectors_for(conn, rowids)
     ids = [r for r in rowids if r in vecs]
-    sims = np.stack([vecs[r] for r in ids]) @ vec
+    return _top(ids, np.stack([vecs[r] for r in ids]) @ vec, k)
+
+
+def _top(ids: Sequence[int], sims: np.ndarray, k: int) -> Ranked:
+    """The k best (id, similarity), best first; equal similarities keep the order of `ids`."""
     top = np.argsort(-sims, kind="stable")[:k]
     return [(ids[i], float(sims[i])) for i in top]
 
@@ -231,9 +235,8 @@ def exact_scan(conn: sqlite3.Connection, vec: np.ndarray, k: int, allowed: set[i
     best: Ranked = []
     for labels, vecs in hnsw.vector_batches(conn):
         keep = [i for i, label in enumerate(labels) if allowed is None or label in allowed]
-        sims = vecs[keep] @ vec
-        top = np.argsort(-sims, kind="stable")[:k]
-        best = sorted(best + [(labels[keep[i]], float(sims[i])) for i in top], key=lambda h: (-h[1], h[0]))[:k]
+        hits = _top([labels[i] for i in keep], vecs[keep] @ vec, k)
+        best = sorted(best + hits, key=lambda h: (-h[1], h[0]))[:k]
     return best
 
 

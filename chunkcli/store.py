@@ -23,7 +23,7 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
-from .errors import ModelError, StoreError
+from .errors import ModelError, StoreError, os_reason
 from .records import Chunk, Document
 
 MIGRATIONS: tuple[str, ...] = (
@@ -297,7 +297,7 @@ def file_lock(path: Path | str, timeout: float, on_wait: Callable[[str], None] |
     try:
         fd = os.open(str(path), os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as exc:  # a read-only folder or disk: no run can write this store
-        raise StoreError(f"{path}: cannot take the store's lock: {(exc.strerror or str(exc)).lower()}") from None
+        raise StoreError(f"{path}: cannot take the store's lock: {os_reason(exc)}") from None
     try:
         _acquire(fd, Path(path), timeout, on_wait)
         os.ftruncate(fd, 0)

@@ -10,6 +10,7 @@ from typing import Annotated, Optional
 import typer
 
 from ..console import progress
+from ..errors import os_reason
 from ..extract import ExtractOptions
 from ..inputs import iter_inputs
 from ..records import write_records
@@ -62,7 +63,7 @@ def index(
         try:
             report.write_text(line + "\n", encoding="utf-8")
         except OSError as exc:  # the work is stored: say so on stderr, fail the run
-            print(f"chunkcli: error: --report {report}: {(exc.strerror or str(exc)).lower()}", file=sys.stderr)
+            print(f"chunkcli: error: --report {report}: {os_reason(exc)}", file=sys.stderr)
             return 1
     return 1 if summary.failed else 0
 

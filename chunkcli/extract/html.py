@@ -18,7 +18,7 @@ from ..records import Document
 from .base import ExtractOptions, register
 from .html_prep import prepare
 from .html_render import Rendered, render
-from .text import decode
+from .text import decode, has_bom
 
 FAVORS = ("precision", "balanced", "recall")
 # trafilatura and htmldate log "discarding data" and the like; a library must not print them.
@@ -26,7 +26,6 @@ for _name in ("trafilatura", "htmldate", "courlan", "justext", "readability"):
     logging.getLogger(_name).addHandler(logging.NullHandler())
 
 _DECLARED = re.compile(rb"<meta[^>]*charset|<\?xml[^>]*encoding", re.IGNORECASE)
-_BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
 
 @register("html")
 def extract_html(item: InputItem, data: bytes, opts: ExtractOptions, warn: Callable[[str], None]) -> Document:
@@ -53,7 +52,7 @@ def extract_html(item: InputItem, data: bytes, opts: ExtractOptions, warn: Calla
 def _undeclared_decoded(source: str, data: bytes, warn: Callable[[str], None]) -> bytes | str:
     """The page as bytes when it declares its charset (or has a BOM, or is UTF-8); otherwise decoded
     like a text file, with a warning: trafilatura's own guess read a Latin-1 page as cp1250 ("trčs")."""
-    if data.startswith(_BOMS) or _DECLARED.search(data[:4096]):
+    if has_bom(data) or _DECLARED.search(data[:4096]):
         return data
     try:
         data.decode("utf-8")

@@ -47,6 +47,11 @@ def _mostly_utf8(data: bytes) -> tuple[str, int] | None:
     return (text, bad) if good >= 4 * bad else None
 
 
+def has_bom(data: bytes) -> bool:
+    """Whether `data` starts with a UTF-8/16/32 byte order mark (its encoding is then declared)."""
+    return data.startswith(tuple(bom for bom, _ in _BOMS))
+
+
 def _strict(source: str, data: bytes, enc: str) -> str:
     try:
         return data.decode(enc)

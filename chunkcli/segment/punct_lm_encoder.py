@@ -143,7 +143,7 @@ def _bf16(t: Any) -> Any:
     # nothing trains such a tensor, so it never changes.
     version = -1 if t.is_inference() else t._version
     got = _BF16.get(id(t))
-    if got is None or got[0] is not t or got[1] != version:
+    if got is None or got[1] != version:
         if len(_BF16) >= 256:  # 12 per layer: a few encoders at most; never grow without bound
             _BF16.clear()
         got = _BF16[id(t)] = (t, version, t.detach().to(torch.bfloat16))

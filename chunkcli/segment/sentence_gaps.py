@@ -97,10 +97,16 @@ def _line_break(text: str, end: int, nxt: int) -> float:
 
 def _ends_sentence(text: str, end: int) -> int | None:
     """The offset of the terminal punctuation that `end` follows (skipping closing quotes/brackets), or None."""
+    i = _before_closers(text, end)
+    return i if text[i] in _TERMINALS else None
+
+
+def _before_closers(text: str, end: int) -> int:
+    """The offset of the last character before `end` that is not a closing quote or bracket (up to 3)."""
     i = end - 1
     while i > 0 and end - i <= 3 and text[i] in _CLOSERS:
         i -= 1
-    return i if text[i] in _TERMINALS else None
+    return i
 
 
 def _caseless_end(text: str, end: int, c: str) -> bool:
@@ -109,9 +115,7 @@ def _caseless_end(text: str, end: int, c: str) -> bool:
     a letter, or `.` `!` `?` `…` between two letters. The model, trained on cased languages, says no."""
     if not _caseless(c):
         return False
-    i = end - 1
-    while i > 0 and end - i <= 3 and text[i] in _CLOSERS:
-        i -= 1
+    i = _before_closers(text, end)
     if text[i] in _CASELESS_TERMINALS:
         return True
     return text[i] in _TERMINALS and i > 0 and _caseless(text[i - 1])
